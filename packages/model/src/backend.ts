@@ -1,6 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
+// The union package registers the gradients (tfjs-core alone has none).
+import '@tensorflow/tfjs';
+
+// Production mode: no debug checks, and no advert for tfjs-node on stderr.
+tf.env().set('PROD', true);
 
 /** Backends this package can run on in Node. */
 export type NodeBackend = 'cpu' | 'wasm';

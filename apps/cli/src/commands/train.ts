@@ -1,0 +1,327 @@
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import {
+  bAlexNet,
+  type Dataset,
+  encodeWeights,
+  initialWeights,
+  loadFashionMnist,
+  type ModelSpec,
+  registerWasmTrainingKernels,
+  seededRng,
+  type TrainCheckpoint,
+  type TrainSettings,
+  tinyMultiExit,
+  train,
+  useBackend,
+  writeModelDir,
+} from '@edgent/model/node';
+import { SingleBar } from 'cli-progress';
+import type { Command } from 'commander';
+import { choiceArg, intArg, numberListArg, positiveArg } from '../args';
+import { describeMachine } from '../machine';
+import { defaultModelDir, repoRoot } from '../paths';
+import { evaluateAndRecord } from './eval';
+
+const MODELS: Record<string, () => ModelSpec> = {
+  'b-alexnet': () => bAlexNet(),
+  tiny: () => ({ ...tinyMultiExit(10), input: [28, 28, 1] }),
+};
+
+interface TrainFlags {
+  model: string;
+  dataDir?: string;
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  lrDecay: number;
+  exitWeights?: number[];
+  seed: number;
+  workers: number;
+  backend: 'cpu' | 'wasm';
+  limit?: number;
+  out: string;
+  checkpointDir?: string;
+  resume: boolean;
+  evalLimit?: number;
+}
+
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description(
+      'train a multi-exit model on Fashion-MNIST with the BranchyNet joint loss, then evaluate it',
+    )
+    .option(
+      '--model <name>',
+      `architecture: ${Object.keys(MODELS).join(', ')}`,
+      choiceArg(Object.keys(MODELS)),
+      'b-alexnet',
+    )
+    .option(
+      '--data-dir <dir>',
+      'Fashion-MNIST IDX folder (default /usr/share/datasets/fashion-mnist)',
+    )
+    .option('--epochs <n>', 'passes over the training set', intArg(1, 1000), 8)
+    .option('--batch-size <n>', 'examples per step', intArg(1, 65536), 128)
+    .option('--lr <x>', 'Adam learning rate', positiveArg(1), 1e-3)
+    .option('--lr-decay <x>', 'learning rate factor per epoch', positiveArg(1), 0.8)
+    .option(
+      '--exit-weights <list>',
+      'joint-loss weight of each exit, comma-separated (default 0.3,0.4,0.5,0.6,1 for 5 exits)',
+      numberListArg,
+    )
+    .option(
+      '--seed <n>',
+      'seed for initial weights, shuffling and dropout',
+      intArg(0, 2 ** 31 - 1),
+      1,
+    )
+    .option(
+      '--workers <n>',
+      'worker threads sharing each batch (0: train on the main thread)',
+      intArg(0, 64),
+      2,
+    )
+    .option(
+      '--backend <name>',
+      'tfjs backend: wasm or cpu',
+      choiceArg(['wasm', 'cpu'] as const),
+      'wasm',
+    )
+    .option('--limit <n>', 'use only the first N training images', intArg(1))
+    .option(
+      '--eval-limit <n>',
+      'evaluate on only the first N test images (default: all 10,000)',
+      intArg(1),
+    )
+    .option('--out <dir>', 'model folder to write', defaultModelDir)
+    .option(
+      '--checkpoint-dir <dir>',
+      'where to keep per-epoch checkpoints (default .cache/checkpoints/<model>)',
+    )
+    .option('--resume', 'continue from the latest checkpoint with the same settings', false)
+    .action(async (flags: TrainFlags) => {
+      await runTrain(flags, process.argv.slice(2));
+    });
+}
+
+function defaultExitWeights(exits: number): number[] {
+  if (exits === 5) return [0.3, 0.4, 0.5, 0.6, 1];
+  return Array.from({ length: exits }, (_, i) => (i === exits - 1 ? 1 : 0.5));
+}
+
+async function runTrain(flags: TrainFlags, argv: string[]): Promise<void> {
+  const spec = (MODELS[flags.model] as () => ModelSpec)();
+  const exitWeights = flags.exitWeights ?? defaultExitWeights(spec.exits.length);
+  if (exitWeights.length !== spec.exits.length) {
+    throw new UsageError(
+      `--exit-weights has ${exitWeights.length} values; model ${flags.model} has ${spec.exits.length} exits`,
+    );
+  }
+  const settings: TrainSettings = {
+    epochs: flags.epochs,
+    batchSize: flags.batchSize,
+    learningRate: flags.lr,
+    lrDecay: flags.lrDecay,
+    exitWeights,
+    seed: flags.seed,
+    workers: flags.workers,
+    backend: flags.backend,
+  };
+  registerWasmTrainingKernels();
+  await useBackend(flags.backend);
+  const trainSet = loadFashionMnist({ split: 'train', dir: flags.dataDir, limit: flags.limit });
+  const testSet = loadFashionMnist({ split: 'test', dir: flags.dataDir, limit: flags.evalLimit });
+  const ckptDir = resolve(flags.checkpointDir ?? join(repoRoot, '.cache', 'checkpoints', spec.id));
+  const resume = flags.resume
+    ? await latestCheckpoint(ckptDir, spec, settings, flags.limit)
+    : undefined;
+  process.stdout.write(
+    `Training ${spec.id} on ${trainSet.count} images, ${settings.epochs} epochs of batch ${settings.batchSize}, ` +
+      `${settings.workers || 'no'} worker thread(s), ${settings.backend}, seed ${settings.seed}` +
+      `${resume ? `, resuming after epoch ${resume.epoch}` : ''}\n`,
+  );
+  const started = performance.now();
+  const result = await train(
+    spec,
+    initialWeights(spec, seededRng(settings.seed)),
+    trainSet,
+    settings,
+    progressHooks(spec, settings, trainSet, ckptDir, flags.limit),
+    resume,
+  );
+  const trainSeconds =
+    (performance.now() - started) / 1000 + (resume ? await priorSeconds(ckptDir, resume.epoch) : 0);
+  const { manifest, bytes } = await encodeWeights(spec, result.weights);
+  manifest.training = {
+    command: `pnpm edgent ${argv.join(' ')}`.trim(),
+    seed: settings.seed,
+    settings,
+    trainImages: trainSet.count,
+    durationSeconds: Math.round(trainSeconds),
+    machine: describeMachine(),
+    finishedAt: new Date().toISOString(),
+  };
+  const out = resolve(flags.out);
+  await writeModelDir(out, manifest, bytes);
+  process.stdout.write(
+    `Trained in ${(trainSeconds / 60).toFixed(1)} min; weights written to ${out}\n`,
+  );
+  await evaluateAndRecord(out, testSet, flags.backend);
+}
+
+/** A usage problem found after parsing; main.ts prints it and exits 2. */
+export class UsageError extends Error {}
+
+function progressHooks(
+  spec: ModelSpec,
+  settings: TrainSettings,
+  data: Dataset,
+  ckptDir: string,
+  limit?: number,
+) {
+  let bar: SingleBar | undefined;
+  let sums = { loss: 0, acc: spec.exits.map(() => 0), n: 0 };
+  let epochStart = performance.now();
+  return {
+    onStep: (r: {
+      epoch: number;
+      step: number;
+      stepsPerEpoch: number;
+      loss: number;
+      exitAccuracy: number[];
+    }) => {
+      if (r.step === 0 || !bar) {
+        bar = new SingleBar({
+          format: `epoch ${r.epoch + 1}/${settings.epochs} |{bar}| {value}/{total} steps | loss {loss} | acc/exit {acc} | {eta_formatted} left`,
+          barsize: 24,
+          noTTYOutput: true,
+          notTTYSchedule: 30_000,
+          etaBuffer: 50,
+        });
+        bar.start(r.stepsPerEpoch, r.step, { loss: '-', acc: '-' });
+        sums = { loss: 0, acc: spec.exits.map(() => 0), n: 0 };
+        epochStart = performance.now();
+      }
+      sums.n++;
+      sums.loss += r.loss;
+      r.exitAccuracy.forEach((a, i) => {
+        sums.acc[i] = (sums.acc[i] as number) + a;
+      });
+      bar.update(r.step + 1, {
+        loss: (sums.loss / sums.n).toFixed(3),
+        acc: sums.acc.map((a) => (a / sums.n).toFixed(3)).join(' '),
+      });
+      if (r.step + 1 === r.stepsPerEpoch) {
+        bar.stop();
+        bar = undefined;
+      }
+    },
+    onEpochEnd: async (c: TrainCheckpoint) => {
+      const seconds = (performance.now() - epochStart) / 1000;
+      await saveCheckpoint(ckptDir, spec, settings, c, seconds, data.count, limit);
+    },
+  };
+}
+
+interface CheckpointMeta {
+  epoch: number;
+  modelId: string;
+  settings: TrainSettings;
+  limit: number | null;
+  iterations: number;
+  epochSeconds: number[];
+}
+
+async function saveCheckpoint(
+  dir: string,
+  spec: ModelSpec,
+  settings: TrainSettings,
+  c: TrainCheckpoint,
+  seconds: number,
+  _count: number,
+  limit?: number,
+): Promise<void> {
+  const epochDir = join(dir, `epoch-${String(c.epoch).padStart(3, '0')}`);
+  const prev =
+    c.epoch > 1
+      ? await readMeta(join(dir, `epoch-${String(c.epoch - 1).padStart(3, '0')}`))
+      : undefined;
+  const { manifest, bytes } = await encodeWeights(spec, c.weights);
+  await writeModelDir(epochDir, manifest, bytes);
+  await writeFile(
+    join(epochDir, 'adam-m.bin'),
+    new Uint8Array(c.optimizer.m.buffer, c.optimizer.m.byteOffset, c.optimizer.m.byteLength),
+  );
+  await writeFile(
+    join(epochDir, 'adam-v.bin'),
+    new Uint8Array(c.optimizer.v.buffer, c.optimizer.v.byteOffset, c.optimizer.v.byteLength),
+  );
+  const meta: CheckpointMeta = {
+    epoch: c.epoch,
+    modelId: spec.id,
+    settings,
+    limit: limit ?? null,
+    iterations: c.optimizer.iterations,
+    epochSeconds: [...(prev?.epochSeconds ?? []), seconds],
+  };
+  await writeFile(join(epochDir, 'checkpoint.json'), `${JSON.stringify(meta, null, 2)}\n`);
+  process.stdout.write(
+    `checkpoint: epoch ${c.epoch} saved to ${epochDir} (${seconds.toFixed(0)} s)\n`,
+  );
+}
+
+async function readMeta(epochDir: string): Promise<CheckpointMeta | undefined> {
+  try {
+    return JSON.parse(await readFile(join(epochDir, 'checkpoint.json'), 'utf8')) as CheckpointMeta;
+  } catch {
+    return undefined;
+  }
+}
+
+async function priorSeconds(dir: string, epoch: number): Promise<number> {
+  const meta = await readMeta(join(dir, `epoch-${String(epoch).padStart(3, '0')}`));
+  return (meta?.epochSeconds ?? []).reduce((a, b) => a + b, 0);
+}
+
+async function latestCheckpoint(
+  dir: string,
+  spec: ModelSpec,
+  settings: TrainSettings,
+  limit?: number,
+): Promise<TrainCheckpoint | undefined> {
+  await mkdir(dir, { recursive: true });
+  const epochs = (await readdir(dir)).filter((d) => /^epoch-\d+$/.test(d)).sort();
+  const last = epochs[epochs.length - 1];
+  if (!last) {
+    process.stdout.write(`resume: no checkpoint in ${dir}; starting from scratch\n`);
+    return undefined;
+  }
+  const meta = await readMeta(join(dir, last));
+  const same =
+    meta &&
+    meta.modelId === spec.id &&
+    JSON.stringify(meta.settings) === JSON.stringify(settings) &&
+    meta.limit === (limit ?? null);
+  if (!meta || !same) {
+    throw new UsageError(
+      `--resume: checkpoint ${join(dir, last)} was made with other settings; remove it or train with the same flags`,
+    );
+  }
+  const { readModelDir } = await import('@edgent/model/node');
+  const { weights } = await readModelDir(join(dir, last));
+  const floats = async (f: string) => {
+    const b = await readFile(join(dir, last, f));
+    return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+  };
+  return {
+    epoch: meta.epoch,
+    weights,
+    optimizer: {
+      iterations: meta.iterations,
+      m: await floats('adam-m.bin'),
+      v: await floats('adam-v.bin'),
+    },
+  };
+}

@@ -1,0 +1,27 @@
+import { Command, CommanderError } from 'commander';
+import { registerEval } from './commands/eval';
+import { registerTrain, UsageError } from './commands/train';
+
+const program = new Command('edgent')
+  .description('Edgent: device-edge co-inference with DNN partitioning and early exit')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+
+registerTrain(program);
+registerEval(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) {
+    // Help and version exit 0; every usage error exits 2.
+    process.exit(e.exitCode === 0 ? 0 : 2);
+  }
+  if (e instanceof UsageError) {
+    process.stderr.write(`edgent: ${e.message}\n`);
+    process.exit(2);
+  }
+  const err = e as Error & { code?: string };
+  process.stderr.write(`edgent: ${err.code ? `${err.code}: ` : ''}${err.message}\n`);
+  process.exit(1);
+}

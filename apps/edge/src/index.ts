@@ -1,0 +1,3 @@
+export { buildApp, version } from './app.js';
+export { EdgeError, type EdgeErrorCode } from './errors.js';
+export type { EdgeOptions } from './options.js';

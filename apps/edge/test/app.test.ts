@@ -1,0 +1,118 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildApp, EdgeError, version } from '../src/index.js';
+
+let dir: string;
+let modelDir: string;
+let webRoot: string;
+let app: FastifyInstance | undefined;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'edgent-edge-'));
+  modelDir = dir;
+  webRoot = join(dir, 'no-web-build');
+});
+
+afterEach(async () => {
+  await app?.close();
+  app = undefined;
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function build(): Promise<FastifyInstance> {
+  app = await buildApp({ modelDir, webRoot, logger: false });
+  return app;
+}
+
+describe('buildApp', () => {
+  it('reports health with the package version', async () => {
+    const res = await (await build()).inject({ method: 'GET', url: '/api/health' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ status: 'ok', version });
+    expect(version).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('answers /api/models with 404 EDGENT_ERR_NO_MODEL, then the manifest once written', async () => {
+    const server = await build();
+    const missing = await server.inject({ method: 'GET', url: '/api/models' });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json()).toMatchObject({ code: 'EDGENT_ERR_NO_MODEL' });
+    expect(missing.json().message).toContain(join(modelDir, 'manifest.json'));
+
+    const manifest = { name: 'tiny', exits: [{ index: 0, accuracy: 0.5 }] };
+    await writeFile(join(modelDir, 'manifest.json'), JSON.stringify(manifest));
+    const found = await server.inject({ method: 'GET', url: '/api/models' });
+    expect(found.statusCode).toBe(200);
+    expect(found.json()).toEqual(manifest);
+  });
+
+  it('answers a manifest that is not JSON with 500 EDGENT_ERR_BAD_MANIFEST', async () => {
+    await writeFile(join(modelDir, 'manifest.json'), '{ not json');
+    const res = await (await build()).inject({ method: 'GET', url: '/api/models' });
+    expect(res.statusCode).toBe(500);
+    expect(res.json()).toMatchObject({ code: 'EDGENT_ERR_BAD_MANIFEST' });
+  });
+
+  it('serves a placeholder page while there is no web build', async () => {
+    const res = await (await build()).inject({ method: 'GET', url: '/' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    expect(res.body).toContain('Edgent edge is running');
+  });
+
+  it('serves the web build when webRoot exists', async () => {
+    webRoot = dir;
+    await writeFile(join(dir, 'index.html'), '<!doctype html><title>built page</title>');
+    const res = await (await build()).inject({ method: 'GET', url: '/' });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('built page');
+    expect(res.headers['cross-origin-opener-policy']).toBe('same-origin');
+  });
+
+  it('sends the cross-origin isolation headers on every response, errors included', async () => {
+    const server = await build();
+    for (const url of ['/', '/api/health', '/api/models', '/no/such/route']) {
+      const res = await server.inject({ method: 'GET', url });
+      expect(res.headers['cross-origin-opener-policy'], url).toBe('same-origin');
+      expect(res.headers['cross-origin-embedder-policy'], url).toBe('require-corp');
+    }
+  });
+
+  it('rejects a bad option, naming it, the value received and what is allowed', async () => {
+    const attempt = buildApp({ modelDir: 42 as unknown as string, logger: false });
+    await expect(attempt).rejects.toBeInstanceOf(EdgeError);
+    await expect(attempt).rejects.toMatchObject({
+      code: 'EDGENT_ERR_BAD_OPTION',
+      message:
+        'option modelDir must be a path to a folder (a non-empty string); received 42 (number)',
+    });
+  });
+
+  it('rejects a webRoot that is a file, and an unknown option', async () => {
+    const file = join(dir, 'file.txt');
+    await writeFile(file, 'x');
+    await expect(buildApp({ webRoot: file, logger: false })).rejects.toThrow(
+      `option webRoot must be a path to a folder (a non-empty string), but ${file} is not a folder; received "${file}"`,
+    );
+    const unknown = { modelDir, prot: 80, logger: false } as unknown as Parameters<
+      typeof buildApp
+    >[0];
+    await expect(buildApp(unknown)).rejects.toThrow(
+      'unknown option prot (received 80 (number)); allowed options: webRoot, modelDir, logger',
+    );
+  });
+});
+
+describe('listening for real', () => {
+  it('answers fetch on an ephemeral port', async () => {
+    const server = await build();
+    const address = await server.listen({ port: 0, host: '127.0.0.1' });
+    const res = await fetch(`${address}/api/health`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cross-origin-embedder-policy')).toBe('require-corp');
+    expect(await res.json()).toEqual({ status: 'ok', version });
+  });
+});

@@ -1,0 +1,77 @@
+import { statSync } from 'node:fs';
+import { DatasetError } from './errors';
+
+/** Which half of a dataset to load. */
+export type DatasetSplit = 'train' | 'test';
+
+/** Labelled images, as every loader in this folder returns them. */
+export interface Dataset {
+  /** Pixels in NHWC order: `count * height * width * channels` values in [0, 1]. */
+  images: Float32Array;
+  /** One class index per image, each below `classNames.length`. */
+  labels: Uint8Array;
+  count: number;
+  height: number;
+  width: number;
+  channels: number;
+  /** Human-readable name of each class index. */
+  classNames: readonly string[];
+}
+
+/** Options shared by the loaders. */
+export interface LoadOptions {
+  /** Folder holding the dataset files. */
+  dir?: string;
+  split: DatasetSplit;
+  /** Keep only the first `limit` examples (all when omitted). */
+  limit?: number;
+}
+
+const SPLITS: readonly DatasetSplit[] = ['train', 'test'];
+
+/** Validates `split` and `limit`, naming the value received. @internal */
+export function checkOptions(options: LoadOptions, dir: string): void {
+  if (!SPLITS.includes(options.split)) {
+    throw new DatasetError(
+      'EDGENT_ERR_DATASET_BAD_OPTION',
+      dir,
+      `option split is ${JSON.stringify(options.split)}; valid values are ${SPLITS.map((s) => `'${s}'`).join(', ')}`,
+    );
+  }
+  const { limit } = options;
+  if (limit !== undefined && !(Number.isSafeInteger(limit) && limit >= 0)) {
+    throw new DatasetError(
+      'EDGENT_ERR_DATASET_BAD_OPTION',
+      dir,
+      `option limit is ${String(limit)}; it must be an integer >= 0, or omitted for all examples`,
+    );
+  }
+}
+
+/** Throws a MISSING error unless `dir` is an existing folder. @internal */
+export function requireDir(dir: string, hint: string): void {
+  let isDir: boolean;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new DatasetError('EDGENT_ERR_DATASET_MISSING', dir, `folder not found${hint}`, {
+        cause,
+      });
+    }
+    throw cause;
+  }
+  if (!isDir) throw new DatasetError('EDGENT_ERR_DATASET_MISSING', dir, `is not a folder${hint}`);
+}
+
+/** Throws BAD_LABEL naming the first label that is not below `classes`. @internal */
+export function checkLabels(labels: Uint8Array, classes: number, file: string): void {
+  const i = labels.findIndex((label) => label >= classes);
+  if (i >= 0) {
+    throw new DatasetError(
+      'EDGENT_ERR_DATASET_BAD_LABEL',
+      file,
+      `label ${labels[i]} at example ${i} is out of range; labels are 0..${classes - 1}`,
+    );
+  }
+}

@@ -1,0 +1,20 @@
+/**
+ * Errors of the model package. Every error the package throws on bad input
+ * is an EdgentError with a stable `code`:
+ *
+ *   EdgentError
+ *   ├── EDGENT_ERR_BAD_EXIT          exit index outside the model's exits
+ *   ├── EDGENT_ERR_BAD_PARTITION     slice bounds outside an exit path
+ *   ├── EDGENT_ERR_BAD_INPUT_SHAPE   tensor shape not what the slice takes
+ *   ├── EDGENT_ERR_BAD_WEIGHTS       manifest/weights missing, malformed or mismatched
+ *   ├── EDGENT_ERR_HASH_MISMATCH     weights bytes do not match the manifest's hash
+ *   └── EDGENT_ERR_DATASET_*         dataset files missing, malformed or truncated (data/)
+ */
+export class EdgentError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'EdgentError';
+    this.code = code;
+  }
+}

@@ -1,0 +1,8 @@
+// Browser-safe entry: the model as data, running slices, weights I/O over fetch.
+
+export { EdgentError } from './errors';
+export { bAlexNet, tinyMultiExit } from './models/b-alexnet';
+export * from './random';
+export * from './run';
+export * from './spec';
+export * from './weights';

@@ -1,0 +1,222 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { EdgentError } from './errors';
+import type { Rng } from './random';
+import {
+  describePath,
+  type LayerSpec,
+  type ModelSpec,
+  pathLayers,
+  type Shape,
+  weightShapes,
+} from './spec';
+
+/** A model spec with its weights as tfjs tensors (variables when training). */
+export interface MultiExitModel {
+  spec: ModelSpec;
+  weights: ReadonlyMap<string, tf.Tensor>;
+}
+
+/** Options for running layers. */
+export interface RunOptions {
+  /** Apply dropout (training). Needs `rng` for the masks' seeds. */
+  training?: boolean;
+  rng?: Rng;
+}
+
+function weight(model: MultiExitModel, name: string): tf.Tensor {
+  const w = model.weights.get(name);
+  if (!w)
+    throw new EdgentError(
+      'EDGENT_ERR_BAD_WEIGHTS',
+      `model ${model.spec.id} has no weight "${name}"`,
+    );
+  return w;
+}
+
+/** Runs one layer on a batch `x` ([N, ...inputShape]); the caller owns tidying. */
+export function applyLayer(
+  model: MultiExitModel,
+  layer: LayerSpec,
+  x: tf.Tensor,
+  opts: RunOptions = {},
+): tf.Tensor {
+  switch (layer.kind) {
+    case 'conv2d': {
+      const y = tf.conv2d(
+        x as tf.Tensor4D,
+        weight(model, `${layer.name}/kernel`) as tf.Tensor4D,
+        layer.stride,
+        layer.padding,
+      );
+      return tf.add(y, weight(model, `${layer.name}/bias`));
+    }
+    case 'relu':
+      return tf.relu(x);
+    case 'maxpool':
+      return tf.maxPool(x as tf.Tensor4D, layer.size, layer.stride, layer.padding);
+    case 'lrn':
+      return tf.localResponseNormalization(
+        x as tf.Tensor4D,
+        layer.radius,
+        layer.bias,
+        layer.alpha,
+        layer.beta,
+      );
+    case 'dropout':
+      if (!opts.training || layer.rate === 0) return x;
+      return tf.dropout(
+        x,
+        layer.rate,
+        undefined,
+        Math.floor((opts.rng?.() ?? Math.random()) * 2 ** 31),
+      );
+    case 'dense': {
+      const flat = x.rank === 2 ? x : tf.reshape(x, [x.shape[0] as number, -1]);
+      const y = tf.matMul(
+        flat as tf.Tensor2D,
+        weight(model, `${layer.name}/kernel`) as tf.Tensor2D,
+      );
+      return tf.add(y, weight(model, `${layer.name}/bias`));
+    }
+  }
+}
+
+function sameShape(a: readonly number[], b: Shape): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+/**
+ * Runs layers [from, to) of exit `exit`'s path on a batch `x` whose shape is
+ * [N, ...input shape of layer `from`]. Returns a new tensor the caller owns;
+ * intermediate tensors are freed. `from = 0, to = path length` is the whole path.
+ *
+ * @example const logits = runSlice(model, 4, 0, describePath(model.spec, 4).layers.length, x);
+ */
+export function runSlice(
+  model: MultiExitModel,
+  exit: number,
+  from: number,
+  to: number,
+  x: tf.Tensor,
+  opts: RunOptions = {},
+): tf.Tensor {
+  const { spec } = model;
+  if (!Number.isInteger(exit) || exit < 0 || exit >= spec.exits.length) {
+    throw new EdgentError(
+      'EDGENT_ERR_BAD_EXIT',
+      `exit ${exit} out of range: model ${spec.id} has exits 0..${spec.exits.length - 1}`,
+    );
+  }
+  const layers = pathLayers(spec, exit);
+  if (
+    !Number.isInteger(from) ||
+    !Number.isInteger(to) ||
+    from < 0 ||
+    to > layers.length ||
+    from > to
+  ) {
+    throw new EdgentError(
+      'EDGENT_ERR_BAD_PARTITION',
+      `slice [${from}, ${to}) out of range for exit ${exit}, which has partitions 0..${layers.length}`,
+    );
+  }
+  const records = describePath(spec, exit).layers;
+  const expected =
+    from < records.length
+      ? (records[from]?.inputShape as Shape)
+      : (records[records.length - 1]?.outputShape as Shape);
+  if (!sameShape(x.shape.slice(1), expected)) {
+    throw new EdgentError(
+      'EDGENT_ERR_BAD_INPUT_SHAPE',
+      `slice [${from}, ${to}) of exit ${exit} takes [N, ${expected.join(', ')}], got [${x.shape.join(', ')}]`,
+    );
+  }
+  if (from === to) return tf.clone(x);
+  return tf.tidy(() => {
+    let y = x;
+    for (let i = from; i < to; i++) y = applyLayer(model, layers[i] as LayerSpec, y, opts);
+    return y;
+  });
+}
+
+/**
+ * Runs the whole model once, sharing the trunk between exits, and returns the
+ * logits of every exit in exit order. Used for training and evaluation; not tidied
+ * (call it inside tf.tidy or a gradient function).
+ */
+export function runAllExits(
+  model: MultiExitModel,
+  x: tf.Tensor,
+  opts: RunOptions = {},
+): tf.Tensor[] {
+  const { spec } = model;
+  const atDepth: tf.Tensor[] = [x];
+  let y = x;
+  for (const layer of spec.trunk) {
+    y = applyLayer(model, layer, y, opts);
+    atDepth.push(y);
+  }
+  return spec.exits.map((e) => {
+    let z = atDepth[e.after] as tf.Tensor;
+    for (const layer of e.branch) z = applyLayer(model, layer, z, opts);
+    return z;
+  });
+}
+
+/** Glorot-uniform kernels and zero biases for every weight of `spec`, from a seed. */
+export function initialWeights(spec: ModelSpec, rng: Rng): Map<string, Float32Array> {
+  const out = new Map<string, Float32Array>();
+  for (const { name, shape } of weightShapes(spec)) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const values = new Float32Array(n);
+    if (name.endsWith('/kernel')) {
+      const fanOut = shape[shape.length - 1] as number;
+      const fanIn = n / fanOut;
+      const receptive = shape.length === 4 ? (shape[0] as number) * (shape[1] as number) : 1;
+      const limit = Math.sqrt(6 / (fanIn + fanOut * receptive));
+      for (let i = 0; i < n; i++) values[i] = (rng() * 2 - 1) * limit;
+    }
+    out.set(name, values);
+  }
+  return out;
+}
+
+/** Wraps plain weight arrays as tensors (variables when `trainable`). */
+export function modelFromWeights(
+  spec: ModelSpec,
+  values: ReadonlyMap<string, Float32Array>,
+  trainable = false,
+): MultiExitModel {
+  const weights = new Map<string, tf.Tensor>();
+  for (const { name, shape } of weightShapes(spec)) {
+    const v = values.get(name);
+    if (!v)
+      throw new EdgentError(
+        'EDGENT_ERR_BAD_WEIGHTS',
+        `weights for model ${spec.id} lack "${name}"`,
+      );
+    const n = shape.reduce((a, b) => a * b, 1);
+    if (v.length !== n) {
+      throw new EdgentError(
+        'EDGENT_ERR_BAD_WEIGHTS',
+        `weight "${name}" has ${v.length} values, expected ${n} for shape [${shape}]`,
+      );
+    }
+    const t = tf.tensor(v, shape, 'float32');
+    weights.set(name, trainable ? tf.variable(t, true) : t);
+    if (trainable) t.dispose();
+  }
+  return { spec, weights };
+}
+
+/** Frees the model's tensors. */
+export function disposeModel(model: MultiExitModel): void {
+  for (const t of model.weights.values()) t.dispose();
+}
+
+/** Reads the model's weights back into plain arrays. */
+export function weightValues(model: MultiExitModel): Map<string, Float32Array> {
+  const out = new Map<string, Float32Array>();
+  for (const [name, t] of model.weights) out.set(name, t.dataSync() as Float32Array);
+  return out;
+}

@@ -1,0 +1,10 @@
+export { evaluate } from './evaluate';
+export { jointLoss } from './loss';
+export { gatherBatch, type OptimizerState, Replica, type ShardGradients } from './replica';
+export {
+  type StepReport,
+  type TrainCheckpoint,
+  type TrainHooks,
+  type TrainSettings,
+  train,
+} from './train';

@@ -1,0 +1,49 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { EdgentError } from './errors';
+import { decodeWeights, MANIFEST_FILE, type ModelManifest, WEIGHTS_FILE } from './weights';
+
+/** Reads and checks `<dir>/manifest.json` and its weights file. */
+export async function readModelDir(
+  dir: string,
+): Promise<{ manifest: ModelManifest; weights: Map<string, Float32Array> }> {
+  const manifestPath = join(dir, MANIFEST_FILE);
+  let manifest: ModelManifest;
+  try {
+    manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as ModelManifest;
+  } catch (e) {
+    throw new EdgentError(
+      'EDGENT_ERR_BAD_WEIGHTS',
+      `cannot read model manifest ${manifestPath}: ${(e as Error).message}`,
+      { cause: e },
+    );
+  }
+  const weightsPath = join(dir, manifest.weightsManifest?.[0]?.paths?.[0] ?? WEIGHTS_FILE);
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await readFile(weightsPath));
+  } catch (e) {
+    throw new EdgentError(
+      'EDGENT_ERR_BAD_WEIGHTS',
+      `cannot read weights ${weightsPath}: ${(e as Error).message}`,
+      { cause: e },
+    );
+  }
+  return { manifest, weights: await decodeWeights(manifest, bytes, weightsPath) };
+}
+
+/** Writes a manifest and weight bytes into `dir`, each atomically (temp file, then rename). */
+export async function writeModelDir(
+  dir: string,
+  manifest: ModelManifest,
+  bytes?: Uint8Array,
+): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const put = async (name: string, data: string | Uint8Array) => {
+    const tmp = join(dir, `.${name}.tmp`);
+    await writeFile(tmp, data);
+    await rename(tmp, join(dir, name));
+  };
+  if (bytes) await put(manifest.weightsManifest[0]?.paths[0] ?? WEIGHTS_FILE, bytes);
+  await put(MANIFEST_FILE, `${JSON.stringify(manifest, null, 2)}\n`);
+}
