@@ -8,7 +8,9 @@
  *   ├── EDGENT_ERR_BAD_INPUT_SHAPE   tensor shape not what the slice takes
  *   ├── EDGENT_ERR_BAD_WEIGHTS       manifest/weights missing, malformed or mismatched
  *   ├── EDGENT_ERR_HASH_MISMATCH     weights bytes do not match the manifest's hash
- *   └── EDGENT_ERR_DATASET_*         dataset files missing, malformed or truncated (data/)
+ *   ├── EDGENT_ERR_KERNEL_DATA_FORMAT a project kernel asked for a layout it lacks (kernels/)
+ *   └── DatasetError: EDGENT_ERR_DATASET_*  dataset files missing, malformed or
+ *                                    truncated, or bad loader options (data/errors.ts)
  */
 export class EdgentError extends Error {
   readonly code: string;

@@ -3,6 +3,13 @@
 export * from './backend';
 export * from './data/index';
 export * from './index';
-export { registerWasmTrainingKernels } from './kernels/index';
+export {
+  conv2DBackpropInputConfig,
+  maxPoolGradConfig,
+  registerWasmTrainingKernels,
+  stockConv2DBackpropInputConfig,
+  stockMaxPoolGradConfig,
+} from './kernels/index';
+export { describeMachine } from './machine';
 export * from './training/index';
 export * from './weights-node';

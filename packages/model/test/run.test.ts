@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  type MultiExitModel,
-  type NodeBackend,
   bAlexNet,
   describePath,
   disposeModel,
   initialWeights,
+  type MultiExitModel,
   modelFromWeights,
+  type NodeBackend,
   runSlice,
   seededRng,
   tf,
@@ -28,7 +28,8 @@ describe.each<NodeBackend>(['cpu', 'wasm'])('slices on %s', (backend) => {
   const models: MultiExitModel[] = [];
   beforeAll(async () => {
     await useBackend(backend);
-    for (const spec of [tinyMultiExit(), bAlexNet()]) models.push(modelFromWeights(spec, initialWeights(spec, seededRng(7))));
+    for (const spec of [tinyMultiExit(), bAlexNet()])
+      models.push(modelFromWeights(spec, initialWeights(spec, seededRng(7))));
   });
   afterAll(() => models.forEach(disposeModel));
 
@@ -46,7 +47,9 @@ describe.each<NodeBackend>(['cpu', 'wasm'])('slices on %s', (backend) => {
           const got = tail.dataSync() as Float32Array;
           tf.dispose([head, tail]);
           expect(tf.memory().numTensors, `${model.spec.id} exit ${e} p ${p} leaked`).toBe(before);
-          expect(maxRelDiff(got, want), `${model.spec.id} exit ${e} p ${p}`).toBeLessThanOrEqual(1e-4);
+          expect(maxRelDiff(got, want), `${model.spec.id} exit ${e} p ${p}`).toBeLessThanOrEqual(
+            1e-4,
+          );
         }
         full.dispose();
       }
@@ -66,7 +69,9 @@ describe.each<NodeBackend>(['cpu', 'wasm'])('slices on %s', (backend) => {
       const bytes = new Uint8Array((head.dataSync() as Float32Array).slice().buffer);
       const received = tf.tensor(new Float32Array(bytes.buffer), head.shape);
       const edge = runSlice(model, e, p, n, received);
-      expect(maxRelDiff(edge.dataSync() as Float32Array, deviceOnly.dataSync() as Float32Array)).toBeLessThanOrEqual(1e-4);
+      expect(
+        maxRelDiff(edge.dataSync() as Float32Array, deviceOnly.dataSync() as Float32Array),
+      ).toBeLessThanOrEqual(1e-4);
       tf.dispose([deviceOnly, head, received, edge]);
     }
     x.dispose();
@@ -75,11 +80,18 @@ describe.each<NodeBackend>(['cpu', 'wasm'])('slices on %s', (backend) => {
   it('rejects bad exits, partitions and shapes with typed errors', () => {
     const model = models[0] as MultiExitModel;
     const x = tf.zeros([1, 12, 12, 1]);
-    expect(() => runSlice(model, 5, 0, 1, x)).toThrow(expect.objectContaining({ code: 'EDGENT_ERR_BAD_EXIT' }));
-    expect(() => runSlice(model, 0, 0, 9, x)).toThrow(
-      expect.objectContaining({ code: 'EDGENT_ERR_BAD_PARTITION', message: 'slice [0, 9) out of range for exit 0, which has partitions 0..5' }),
+    expect(() => runSlice(model, 5, 0, 1, x)).toThrow(
+      expect.objectContaining({ code: 'EDGENT_ERR_BAD_EXIT' }),
     );
-    expect(() => runSlice(model, 0, 1, 2, x)).toThrow(expect.objectContaining({ code: 'EDGENT_ERR_BAD_INPUT_SHAPE' }));
+    expect(() => runSlice(model, 0, 0, 9, x)).toThrow(
+      expect.objectContaining({
+        code: 'EDGENT_ERR_BAD_PARTITION',
+        message: 'slice [0, 9) out of range for exit 0, which has partitions 0..5',
+      }),
+    );
+    expect(() => runSlice(model, 0, 1, 2, x)).toThrow(
+      expect.objectContaining({ code: 'EDGENT_ERR_BAD_INPUT_SHAPE' }),
+    );
     x.dispose();
   });
 });

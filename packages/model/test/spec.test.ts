@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { FEATURE_NAMES, type ModelSpec, bAlexNet, describeModel, describePath, tinyMultiExit, validateSpec, weightShapes } from '../src/index';
+import {
+  bAlexNet,
+  describeModel,
+  describePath,
+  FEATURE_NAMES,
+  type ModelSpec,
+  tinyMultiExit,
+  validateSpec,
+  weightShapes,
+} from '../src/index';
 
 describe('model as data', () => {
   it('B-AlexNet has 5 valid exits, ordered by depth, ending in 10 classes', () => {
@@ -26,15 +35,26 @@ describe('model as data', () => {
 
   it('counts conv FLOPs, parameters and features as the paper defines them', () => {
     const conv1 = describePath(bAlexNet(), 4).layers[0];
-    expect(conv1).toMatchObject({ kind: 'conv2d', outputShape: [28, 28, 32], params: 5 * 5 * 32 + 32 });
+    expect(conv1).toMatchObject({
+      kind: 'conv2d',
+      outputShape: [28, 28, 32],
+      params: 5 * 5 * 32 + 32,
+    });
     expect(conv1?.flops).toBe(2 * 28 * 28 * 32 * 25);
     expect(conv1?.features).toEqual([28 * 28, 25 * 32]);
     const pool1 = describePath(bAlexNet(), 4).layers[2];
-    expect(pool1).toMatchObject({ kind: 'maxpool', outputShape: [14, 14, 32], features: [28 * 28 * 32, 14 * 14 * 32] });
+    expect(pool1).toMatchObject({
+      kind: 'maxpool',
+      outputShape: [14, 14, 32],
+      features: [28 * 28 * 32, 14 * 14 * 32],
+    });
   });
 
   it('keeps the default weights under 5 MB', () => {
-    const params = weightShapes(bAlexNet()).reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0);
+    const params = weightShapes(bAlexNet()).reduce(
+      (n, w) => n + w.shape.reduce((a, b) => a * b, 1),
+      0,
+    );
     expect(params * 4).toBeLessThanOrEqual(5 * 2 ** 20);
   });
 
@@ -45,7 +65,13 @@ describe('model as data', () => {
 
   it('rejects malformed specs with the reason', () => {
     const base = tinyMultiExit();
-    const dup: ModelSpec = { ...base, exits: [{ ...base.exits[0]!, branch: [{ kind: 'dense', name: 'c1', units: 3 }] }, base.exits[1]!] };
+    const dup: ModelSpec = {
+      ...base,
+      exits: [
+        { ...base.exits[0]!, branch: [{ kind: 'dense', name: 'c1', units: 3 }] },
+        base.exits[1]!,
+      ],
+    };
     expect(() => validateSpec(dup)).toThrow(/"c1" is used twice/);
     const unordered: ModelSpec = { ...base, exits: [base.exits[1]!, base.exits[0]!] };
     expect(() => validateSpec(unordered)).toThrow(/ordered by depth/);

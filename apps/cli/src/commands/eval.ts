@@ -188,7 +188,12 @@ export function exitTable(
     const acc = exits[p.exit];
     const flops = p.layers.reduce((a, l) => a + l.flops, 0);
     const params = p.layers.reduce((a, l) => a + l.params, 0);
-    const after = p.branchAt === 0 ? 'input' : (spec.trunk[p.branchAt - 1]?.name ?? '?');
+    const after =
+      p.branchAt === spec.trunk.length
+        ? '(whole trunk)'
+        : p.branchAt === 0
+          ? 'input'
+          : (spec.trunk[p.branchAt - 1]?.name ?? '?');
     t.push([
       `${p.exit} ${p.name}`,
       after,

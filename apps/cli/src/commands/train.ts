@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import {
   bAlexNet,
   type Dataset,
+  describeMachine,
   encodeWeights,
   initialWeights,
   loadFashionMnist,
@@ -19,13 +20,13 @@ import {
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { choiceArg, intArg, numberListArg, positiveArg } from '../args';
-import { describeMachine } from '../machine';
+
 import { defaultModelDir, repoRoot } from '../paths';
 import { evaluateAndRecord } from './eval';
 
 const MODELS: Record<string, () => ModelSpec> = {
   'b-alexnet': () => bAlexNet(),
-  tiny: () => ({ ...tinyMultiExit(10), input: [28, 28, 1] }),
+  tiny: () => tinyMultiExit(10, [28, 28, 1]),
 };
 
 interface TrainFlags {

@@ -87,7 +87,10 @@ export function bAlexNet(
  * A tiny multi-exit model for tests: seconds to build and run, with every
  * layer kind on some path.
  */
-export function tinyMultiExit(classes = 3): ModelSpec {
+export function tinyMultiExit(
+  classes = 3,
+  input: [number, number, number] = [12, 12, 1],
+): ModelSpec {
   const trunk: LayerSpec[] = [
     { kind: 'conv2d', name: 'c1', filters: 4, kernel: 3, stride: 2, padding: 'same' },
     relu('r1'),
@@ -101,7 +104,7 @@ export function tinyMultiExit(classes = 3): ModelSpec {
   ];
   return {
     id: 'tiny',
-    input: [12, 12, 1],
+    input,
     classes,
     trunk,
     exits: [

@@ -83,7 +83,10 @@ export class Replica {
     let i = 0;
     for (const v of this.model.weights.values()) {
       const size = this.sizes[i++] as number;
-      named.push({ name: (v as tf.Variable).name, tensor: tf.tensor(flat.subarray(offset, offset + size), v.shape) });
+      named.push({
+        name: (v as tf.Variable).name,
+        tensor: tf.tensor(flat.subarray(offset, offset + size), v.shape),
+      });
       offset += size;
     }
     this.optimizer.applyGradients(named);
@@ -110,6 +113,7 @@ export class Replica {
     };
     const m = flatten(w.slice(1, 1 + count));
     const v = flatten(w.slice(1 + count, 1 + 2 * count));
+    w[0]?.tensor.dispose(); // getWeights makes a new scalar for the step count
     return { iterations, m, v };
   }
 
@@ -124,11 +128,13 @@ export class Replica {
         return { name: `${v.name}/${suffix}`, tensor: t };
       });
     };
-    await this.optimizer.setWeights([
+    const given = [
       { name: 'iter', tensor: tf.scalar(state.iterations, 'int32') },
       ...split(state.m, 'm'),
       ...split(state.v, 'v'),
-    ]);
+    ];
+    await this.optimizer.setWeights(given);
+    tf.dispose(given.map((g) => g.tensor)); // setWeights keeps copies as variables
   }
 
   dispose(): void {

@@ -5,18 +5,19 @@
  * warm-up call, reports the median of the timed calls, and the largest dx
  * difference between them: not zero, because the stock kernel routes tied
  * and all-negative windows differently from cpu (ours equals cpu; see
- * test/max-pool-grad.test.ts).
+ * packages/model/test/max-pool-grad.test.ts).
  *
- *   npx tsx packages/model/bench/max-pool-grad.ts [runs]
+ *   pnpm bench:max-pool-grad [runs]
  */
 import os from 'node:os';
-import type { KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
-import { tf, useBackend } from '../src/backend';
 import {
   maxPoolGradConfig,
   registerWasmTrainingKernels,
   stockMaxPoolGradConfig,
-} from '../src/kernels';
+  tf,
+  useBackend,
+} from '@edgent/model/node';
+import type { KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 
 const RUNS = Number(process.argv[2] ?? 9);
 
