@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerEval } from './commands/eval';
+import { registerProfile } from './commands/profile';
 import { registerTrain, UsageError } from './commands/train';
 
 const program = new Command('edgent')
@@ -9,6 +10,7 @@ const program = new Command('edgent')
 
 registerTrain(program);
 registerEval(program);
+registerProfile(program);
 
 try {
   await program.parseAsync(process.argv);

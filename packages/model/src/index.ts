@@ -1,7 +1,9 @@
 // Browser-safe entry: the model as data, running slices, weights I/O over fetch.
 
+export * from './device-profile';
 export { EdgentError } from './errors';
 export { bAlexNet, tinyMultiExit } from './models/b-alexnet';
+export * from './profile';
 export * from './random';
 export * from './run';
 export * from './spec';

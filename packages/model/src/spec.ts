@@ -98,8 +98,10 @@ export interface ExitPath {
   /** Index into the trunk where the branch starts (= `after`). */
   branchAt: number;
   layers: LayerRecord[];
-  /** float32 bytes of the model input, sent at partition 0. */
+  /** float32 bytes of the model input. */
   inputBytes: number;
+  /** Bytes of the raw input image (one uint8 per value), what partition 0 sends. */
+  rawInputBytes: number;
 }
 
 /** Names of the regression variables per layer kind, in `features` order. */
@@ -245,6 +247,7 @@ export function describePath(spec: ModelSpec, exit: number): ExitPath {
     branchAt: e.after,
     layers: records,
     inputBytes: 4 * size(spec.input),
+    rawInputBytes: size(spec.input),
   };
 }
 

@@ -1,0 +1,294 @@
+/**
+ * The Edgent search (DESIGN sections 1 and 5): for a bandwidth, RTT and
+ * deadline, the most accurate exit with a partition whose predicted
+ * end-to-end latency meets the deadline, at its fastest such partition.
+ *
+ * `compilePlanner` does everything that does not depend on the link once:
+ * per exit path, prefix sums of device layer latencies, suffix sums of edge
+ * layer latencies and bytes per partition, laid out flat in the order the
+ * search visits them. A decision is then one pass over typed arrays with one
+ * multiply-add per (exit, partition) and no allocation until the answer.
+ */
+import { PlannerError } from './errors';
+import { bytesDown, bytesUp, DEFAULT_HEADER_BYTES } from './payload';
+import { predictLayerMs } from './regression';
+import type { Breakdown, Encoding, LatencyModel, Plan, PlannerPath } from './types';
+
+/** What the planner is compiled with besides paths and latencies. */
+export interface PlannerOptions {
+  /** How intermediate tensors cross the link. */
+  encoding: Encoding;
+  /** Frame header bytes per message; default `DEFAULT_HEADER_BYTES` (64). */
+  headerBytes?: number;
+  /** Classes of the result the edge returns (float32 scores). */
+  classes: number;
+}
+
+/** The per-decision input. */
+export interface PlanInput {
+  /** Estimated link bandwidth, bits per second (both directions). */
+  bandwidthBps: number;
+  /** Round-trip time, ms; half is charged to each direction when something is sent. */
+  rttMs: number;
+  /** Latency requirement, ms. */
+  deadlineMs: number;
+}
+
+/** Milliseconds of every layer of every path: `ms[i][j]` is layer j of `paths[i]`. */
+export type PerLayerMs = readonly (readonly number[])[];
+
+/** A planner compiled for one model, one pair of latency models and one encoding. */
+export interface CompiledPlanner {
+  /** The paths, as given. */
+  readonly paths: readonly PlannerPath[];
+  /** The exit whose path is the whole model (the highest exit number). */
+  readonly lastExit: number;
+  /**
+   * The Edgent choice: most accurate exit with a partition meeting the
+   * deadline, at its fastest such partition (ties: the earlier exit, then
+   * the smaller partition). When none meets it: the fastest plan overall
+   * (ties: more accurate, earlier exit, smaller partition), `feasible: false`.
+   */
+  plan(input: PlanInput): Plan;
+  /** Every (exit, partition), by exit then partition, with bytes, breakdown and feasibility. */
+  candidates(input: PlanInput): Plan[];
+  /** The plan for one given (exit, partition); throws on an unknown exit or partition. */
+  evaluate(exit: number, partition: number, input: PlanInput): Plan;
+}
+
+/**
+ * Compiles the planner from latency models: each layer's milliseconds on
+ * each side are predicted once (`predictLayerMs`).
+ *
+ * @example
+ * const planner = compilePlanner(paths, deviceModel, edgeModel, { encoding: 'int8', classes: 10 });
+ * planner.plan({ bandwidthBps: 1e6, rttMs: 20, deadlineMs: 200 });
+ */
+export function compilePlanner(
+  paths: readonly PlannerPath[],
+  device: LatencyModel,
+  edge: LatencyModel,
+  opts: PlannerOptions,
+): CompiledPlanner {
+  const deviceMs = paths.map((p) => p.layers.map((l) => predictLayerMs(device, l)));
+  const edgeMs = paths.map((p) => p.layers.map((l) => predictLayerMs(edge, l)));
+  return compilePlannerFromMs(paths, deviceMs, edgeMs, opts);
+}
+
+function badInput(message: string): PlannerError {
+  return new PlannerError('EDGENT_ERR_BAD_PLAN_INPUT', message);
+}
+
+function checkMs(name: string, ms: PerLayerMs, paths: readonly PlannerPath[]): void {
+  if (ms.length !== paths.length) {
+    throw badInput(`${name}: ${ms.length} paths of latencies for ${paths.length} paths`);
+  }
+  paths.forEach((path, i) => {
+    const row = ms[i] as readonly number[];
+    if (row.length !== path.layers.length) {
+      throw badInput(
+        `${name}: exit ${path.exit} has ${path.layers.length} layers, got ${row.length} latencies`,
+      );
+    }
+    row.forEach((v, j) => {
+      if (!(v >= 0) || !Number.isFinite(v)) {
+        throw badInput(`${name}: exit ${path.exit} layer ${j} has latency ${v}, expected >= 0`);
+      }
+    });
+  });
+}
+
+/** Compiles the planner from per-layer milliseconds (e.g. measured, for an oracle). */
+export function compilePlannerFromMs(
+  paths: readonly PlannerPath[],
+  deviceMs: PerLayerMs,
+  edgeMs: PerLayerMs,
+  opts: PlannerOptions,
+): CompiledPlanner {
+  const headerBytes = opts.headerBytes ?? DEFAULT_HEADER_BYTES;
+  if (paths.length === 0) throw badInput('no exit paths');
+  if (!['float32', 'float16', 'int8'].includes(opts.encoding)) {
+    throw badInput(`encoding ${opts.encoding}; allowed: float32, float16, int8`);
+  }
+  if (!(headerBytes >= 0) || !Number.isFinite(headerBytes)) {
+    throw badInput(`headerBytes must be a finite number >= 0, got ${headerBytes}`);
+  }
+  if (!Number.isInteger(opts.classes) || opts.classes < 1) {
+    throw badInput(`classes must be a whole number >= 1, got ${opts.classes}`);
+  }
+  const seen = new Set<number>();
+  for (const path of paths) {
+    if (seen.has(path.exit)) throw badInput(`exit ${path.exit} appears twice among the paths`);
+    seen.add(path.exit);
+    if (!(path.accuracy >= 0 && path.accuracy <= 1)) {
+      throw badInput(`exit ${path.exit} has accuracy ${path.accuracy}, expected 0..1`);
+    }
+  }
+  checkMs('device', deviceMs, paths);
+  checkMs('edge', edgeMs, paths);
+
+  // Search order: accuracy descending, then exit ascending; partitions ascending within a path.
+  const order = paths
+    .map((_, i) => i)
+    .sort(
+      (a, b) =>
+        (paths[b] as PlannerPath).accuracy - (paths[a] as PlannerPath).accuracy ||
+        (paths[a] as PlannerPath).exit - (paths[b] as PlannerPath).exit,
+    );
+  const total = paths.reduce((s, p) => s + p.layers.length + 1, 0);
+  const pathOf = new Int32Array(total);
+  const partOf = new Int32Array(total);
+  const local = new Uint8Array(total);
+  const dev = new Float64Array(total);
+  const edg = new Float64Array(total);
+  const up = new Float64Array(total);
+  const down = new Float64Array(total);
+  const compute = new Float64Array(total);
+  const bytes = new Float64Array(total);
+  const offset = new Int32Array(paths.length);
+  const groupEnds: number[] = [];
+
+  let c = 0;
+  order.forEach((i, rank) => {
+    const path = paths[i] as PlannerPath;
+    const n = path.layers.length;
+    const dms = deviceMs[i] as readonly number[];
+    const ems = edgeMs[i] as readonly number[];
+    offset[i] = c;
+    const suffix = new Float64Array(n + 1);
+    for (let j = n - 1; j >= 0; j--) suffix[j] = (suffix[j + 1] as number) + (ems[j] as number);
+    let prefix = 0;
+    for (let p = 0; p <= n; p++, c++) {
+      pathOf[c] = i;
+      partOf[c] = p;
+      local[c] = p === n ? 1 : 0;
+      dev[c] = prefix;
+      edg[c] = suffix[p] as number;
+      up[c] = bytesUp(path, p, opts.encoding, headerBytes);
+      down[c] = bytesDown(path, p, opts.classes, headerBytes);
+      compute[c] = prefix + (suffix[p] as number);
+      bytes[c] = (up[c] as number) + (down[c] as number);
+      if (p < n) prefix += dms[p] as number;
+    }
+    const next = order[rank + 1];
+    if (next === undefined || (paths[next] as PlannerPath).accuracy !== path.accuracy) {
+      groupEnds.push(c);
+    }
+  });
+  const ends = Int32Array.from(groupEnds);
+  const indexOfExit = new Map(paths.map((p, i) => [p.exit, i]));
+  const lastExit = Math.max(...paths.map((p) => p.exit));
+
+  /** ms per byte: 8 bits / bandwidth * 1000; validates the input. */
+  function msPerByte(input: PlanInput): number {
+    const { bandwidthBps, rttMs, deadlineMs } = input;
+    if (!(bandwidthBps >= 0) || !(rttMs >= 0) || Number.isNaN(deadlineMs)) {
+      throw badInput(
+        `bandwidthBps ${bandwidthBps} (expected >= 0), rttMs ${rttMs} (expected >= 0), deadlineMs ${deadlineMs} (expected a number)`,
+      );
+    }
+    return 8000 / bandwidthBps;
+  }
+
+  function make(at: number, t: number, feasible: boolean, k: number, rtt: number): Plan {
+    const path = paths[pathOf[at] as number] as PlannerPath;
+    const isLocal = local[at] === 1;
+    const bUp = up[at] as number;
+    const bDown = down[at] as number;
+    const predicted: Breakdown = {
+      device: dev[at] as number,
+      upload: isLocal ? 0 : bUp * k + rtt / 2,
+      edge: edg[at] as number,
+      download: isLocal ? 0 : bDown * k + rtt / 2,
+      total: t,
+    };
+    return {
+      exit: path.exit,
+      partition: partOf[at] as number,
+      predicted,
+      accuracy: path.accuracy,
+      bytesUp: bUp,
+      bytesDown: bDown,
+      feasible,
+    };
+  }
+
+  function totalAt(at: number, k: number, rtt: number): number {
+    return local[at] === 1
+      ? (compute[at] as number)
+      : (compute[at] as number) + (bytes[at] as number) * k + rtt;
+  }
+
+  return {
+    paths,
+    lastExit,
+    plan(input: PlanInput): Plan {
+      const k = msPerByte(input);
+      const rtt = input.rttMs;
+      const deadline = input.deadlineMs;
+      let fastC = -1;
+      let fastT = 0;
+      let start = 0;
+      for (let g = 0; g < ends.length; g++) {
+        const end = ends[g] as number;
+        let bestC = -1;
+        let bestT = 0;
+        for (let at = start; at < end; at++) {
+          const t =
+            local[at] === 1
+              ? (compute[at] as number)
+              : (compute[at] as number) + (bytes[at] as number) * k + rtt;
+          if (fastC < 0 || t < fastT) {
+            fastC = at;
+            fastT = t;
+          }
+          if (t <= deadline && (bestC < 0 || t < bestT)) {
+            bestC = at;
+            bestT = t;
+          }
+        }
+        if (bestC >= 0) return make(bestC, bestT, true, k, rtt);
+        start = end;
+      }
+      return make(fastC, fastT, false, k, rtt);
+    },
+    candidates(input: PlanInput): Plan[] {
+      const k = msPerByte(input);
+      const out: Plan[] = [];
+      const byExit = paths
+        .map((_, i) => i)
+        .sort((a, b) => {
+          return (paths[a] as PlannerPath).exit - (paths[b] as PlannerPath).exit;
+        });
+      for (const i of byExit) {
+        const from = offset[i] as number;
+        const n = (paths[i] as PlannerPath).layers.length;
+        for (let at = from; at <= from + n; at++) {
+          const t = totalAt(at, k, input.rttMs);
+          out.push(make(at, t, t <= input.deadlineMs, k, input.rttMs));
+        }
+      }
+      return out;
+    },
+    evaluate(exit: number, partition: number, input: PlanInput): Plan {
+      const i = indexOfExit.get(exit);
+      if (i === undefined) {
+        throw new PlannerError(
+          'EDGENT_ERR_BAD_EXIT',
+          `exit ${exit} is not among the planner's exits ${[...indexOfExit.keys()].join(', ')}`,
+        );
+      }
+      const n = (paths[i] as PlannerPath).layers.length;
+      if (!Number.isInteger(partition) || partition < 0 || partition > n) {
+        throw new PlannerError(
+          'EDGENT_ERR_BAD_PARTITION',
+          `partition ${partition} out of range for exit ${exit}, which has partitions 0..${n}`,
+        );
+      }
+      const k = msPerByte(input);
+      const at = (offset[i] as number) + partition;
+      const t = totalAt(at, k, input.rttMs);
+      return make(at, t, t <= input.deadlineMs, k, input.rttMs);
+    },
+  };
+}

@@ -1,0 +1,233 @@
+import { describe, expect, it } from 'vitest';
+import { predictLayerMs } from '../src/regression';
+import { compilePlanner, compilePlannerFromMs, type PlanInput } from '../src/search';
+import { fakePath, reluModel } from './fakes';
+
+// Header 0, 1 class: the result is 4 bytes. At 8000 bit/s one byte costs 1 ms.
+//
+// exit 1 (accuracy 0.9): raw input 100 B, outputs 5, 50, 1 elements (20, 200, 4 B)
+//   device ms [10, 20, 20], edge ms [1, 1, 1]
+//   p=0: 0 + 100 + 3 + 4 = 107   p=1: 10 + 20 + 2 + 4 = 36
+//   p=2: 30 + 200 + 1 + 4 = 235  p=3: 50 (device only)
+// exit 0 (accuracy 0.8): raw input 100 B, outputs 3, 1 elements
+//   device ms [5, 5], edge ms [1, 1]
+//   p=0: 0 + 100 + 2 + 4 = 106   p=1: 5 + 12 + 1 + 4 = 22   p=2: 10
+const paths = [fakePath(0, 0.8, [3, 1]), fakePath(1, 0.9, [5, 50, 1])];
+const deviceMs = [
+  [5, 5],
+  [10, 20, 20],
+];
+const edgeMs = [
+  [1, 1],
+  [1, 1, 1],
+];
+const planner = compilePlannerFromMs(paths, deviceMs, edgeMs, {
+  encoding: 'float32',
+  headerBytes: 0,
+  classes: 1,
+});
+const at = (deadlineMs: number, rttMs = 0): PlanInput => ({
+  bandwidthBps: 8000,
+  rttMs,
+  deadlineMs,
+});
+
+describe('plan, by hand', () => {
+  it.each([
+    {
+      name: 'the deepest exit fits only with a middle partition',
+      input: at(40),
+      exit: 1,
+      partition: 1,
+      feasible: true,
+      predicted: { device: 10, upload: 20, edge: 2, download: 4, total: 36 },
+    },
+    {
+      name: 'a loose deadline takes the deepest exit at its fastest partition',
+      input: at(1000),
+      exit: 1,
+      partition: 1,
+      feasible: true,
+      predicted: { device: 10, upload: 20, edge: 2, download: 4, total: 36 },
+    },
+    {
+      name: 'RTT is charged half each way, so device-only wins for exit 1',
+      input: at(1000, 20),
+      exit: 1,
+      partition: 3,
+      feasible: true,
+      predicted: { device: 50, upload: 0, edge: 0, download: 0, total: 50 },
+    },
+    {
+      name: 'RTT half each way on a partitioned plan',
+      input: at(48, 10),
+      exit: 1,
+      partition: 1,
+      feasible: true,
+      predicted: { device: 10, upload: 25, edge: 2, download: 9, total: 46 },
+    },
+    {
+      name: 'only the early exit fits',
+      input: at(20),
+      exit: 0,
+      partition: 2,
+      feasible: true,
+      predicted: { device: 10, upload: 0, edge: 0, download: 0, total: 10 },
+    },
+    {
+      name: 'a deadline met exactly counts',
+      input: at(36),
+      exit: 1,
+      partition: 1,
+      feasible: true,
+      predicted: { device: 10, upload: 20, edge: 2, download: 4, total: 36 },
+    },
+    {
+      name: 'nothing fits: the fastest plan, infeasible',
+      input: at(5),
+      exit: 0,
+      partition: 2,
+      feasible: false,
+      predicted: { device: 10, upload: 0, edge: 0, download: 0, total: 10 },
+    },
+  ])('$name', ({ input, exit, partition, feasible, predicted }) => {
+    const plan = planner.plan(input);
+    expect(plan).toMatchObject({ exit, partition, feasible });
+    for (const [k, v] of Object.entries(predicted)) {
+      expect(plan.predicted[k as keyof typeof predicted]).toBeCloseTo(v, 9);
+    }
+  });
+
+  it('reports the bytes and accuracy of the chosen plan', () => {
+    expect(planner.plan(at(40))).toMatchObject({ bytesUp: 20, bytesDown: 4, accuracy: 0.9 });
+    expect(planner.plan(at(20))).toMatchObject({ bytesUp: 0, bytesDown: 0, accuracy: 0.8 });
+  });
+
+  it('between exits of equal accuracy takes the faster, then the earlier', () => {
+    const tied = [fakePath(0, 0.9, [1]), fakePath(1, 0.9, [1]), fakePath(2, 0.9, [1])];
+    const p = compilePlannerFromMs(tied, [[30], [20], [20]], [[0], [0], [0]], {
+      encoding: 'float32',
+      classes: 1,
+    });
+    expect(p.plan({ bandwidthBps: 1, rttMs: 0, deadlineMs: 100 })).toMatchObject({
+      exit: 1,
+      partition: 1,
+    });
+  });
+
+  it('when nothing fits, between equally fast plans takes the more accurate', () => {
+    const two = [fakePath(0, 0.8, [1]), fakePath(1, 0.9, [1])];
+    const p = compilePlannerFromMs(two, [[10], [10]], [[0], [0]], { encoding: 'int8', classes: 1 });
+    expect(p.plan({ bandwidthBps: 1, rttMs: 0, deadlineMs: 1 })).toMatchObject({
+      exit: 1,
+      partition: 1,
+      feasible: false,
+    });
+  });
+
+  it('between partitions of equal time takes the smaller', () => {
+    // Free compute and an infinitely fast link: every partition of every exit costs 0.
+    const p = compilePlannerFromMs([fakePath(0, 0.5, [1, 1])], [[0, 0]], [[0, 0]], {
+      encoding: 'int8',
+      classes: 10,
+    });
+    expect(
+      p.plan({ bandwidthBps: Number.POSITIVE_INFINITY, rttMs: 0, deadlineMs: 0 }),
+    ).toMatchObject({ exit: 0, partition: 0, feasible: true });
+  });
+});
+
+describe('candidates and evaluate', () => {
+  it('lists every (exit, partition) by exit then partition with totals', () => {
+    const list = planner.candidates(at(40));
+    expect(list.map((c) => [c.exit, c.partition, c.predicted.total, c.feasible])).toEqual([
+      [0, 0, 106, false],
+      [0, 1, 22, true],
+      [0, 2, 10, true],
+      [1, 0, 107, false],
+      [1, 1, 36, true],
+      [1, 2, 235, false],
+      [1, 3, 50, false],
+    ]);
+  });
+
+  it('evaluate matches the candidate and names bad exits and partitions', () => {
+    expect(planner.evaluate(1, 2, at(40))).toEqual(planner.candidates(at(40))[5]);
+    expect(() => planner.evaluate(7, 0, at(40))).toThrow(
+      expect.objectContaining({ code: 'EDGENT_ERR_BAD_EXIT' }),
+    );
+    expect(() => planner.evaluate(1, 4, at(40))).toThrow(
+      'partition 4 out of range for exit 1, which has partitions 0..3',
+    );
+  });
+});
+
+describe('compilePlanner', () => {
+  it('predicts each layer once with the latency models, calibration included', () => {
+    const device = reluModel(1, 0.1, 2);
+    const edge = reluModel(0.5, 0.01);
+    const opts = { encoding: 'float16' as const, classes: 10 };
+    const fromModels = compilePlanner(paths, device, edge, opts);
+    const fromMs = compilePlannerFromMs(
+      paths,
+      paths.map((p) => p.layers.map((l) => predictLayerMs(device, l))),
+      paths.map((p) => p.layers.map((l) => predictLayerMs(edge, l))),
+      opts,
+    );
+    const input = { bandwidthBps: 1e5, rttMs: 3, deadlineMs: 30 };
+    expect(fromModels.candidates(input)).toEqual(fromMs.candidates(input));
+    expect(fromModels.candidates(input)[0]?.predicted.edge).toBeCloseTo(2 * 0.5 + 0.01 * 4, 12);
+  });
+
+  it.each([
+    {
+      name: 'no paths',
+      run: () => compilePlannerFromMs([], [], [], { encoding: 'int8', classes: 1 }),
+    },
+    {
+      name: 'a duplicated exit',
+      run: () =>
+        compilePlannerFromMs([paths[0], paths[0]] as never, [], [], {
+          encoding: 'int8',
+          classes: 1,
+        }),
+    },
+    {
+      name: 'latencies that do not match the layers',
+      run: () =>
+        compilePlannerFromMs(paths, [[1], [1, 1, 1]], edgeMs, { encoding: 'int8', classes: 1 }),
+    },
+    {
+      name: 'a negative latency',
+      run: () =>
+        compilePlannerFromMs(
+          paths,
+          [
+            [1, -1],
+            [1, 1, 1],
+          ],
+          edgeMs,
+          { encoding: 'int8', classes: 1 },
+        ),
+    },
+    {
+      name: 'zero classes',
+      run: () => compilePlannerFromMs(paths, deviceMs, edgeMs, { encoding: 'int8', classes: 0 }),
+    },
+    {
+      name: 'an unknown encoding',
+      run: () =>
+        compilePlannerFromMs(paths, deviceMs, edgeMs, { encoding: 'bf16' as never, classes: 1 }),
+    },
+    {
+      name: 'a NaN bandwidth',
+      run: () => planner.plan({ bandwidthBps: Number.NaN, rttMs: 0, deadlineMs: 1 }),
+    },
+    {
+      name: 'a negative RTT',
+      run: () => planner.plan({ bandwidthBps: 1, rttMs: -1, deadlineMs: 1 }),
+    },
+  ])('rejects $name', ({ run }) => {
+    expect(run).toThrow(expect.objectContaining({ code: 'EDGENT_ERR_BAD_PLAN_INPUT' }));
+  });
+});
