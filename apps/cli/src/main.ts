@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerEval } from './commands/eval';
+import { registerPlan } from './commands/plan';
 import { registerProfile } from './commands/profile';
 import { registerTrain, UsageError } from './commands/train';
 
@@ -11,6 +12,7 @@ const program = new Command('edgent')
 registerTrain(program);
 registerEval(program);
 registerProfile(program);
+registerPlan(program);
 
 try {
   await program.parseAsync(process.argv);

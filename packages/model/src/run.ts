@@ -131,11 +131,11 @@ export function runSlice(
       `slice [${from}, ${to}) of exit ${exit} takes [N, ${expected.join(', ')}], got [${x.shape.join(', ')}]`,
     );
   }
-  if (from === to) return tf.clone(x);
   return tf.tidy(() => {
     let y = x;
     for (let i = from; i < to; i++) y = applyLayer(model, layers[i] as LayerSpec, y, opts);
-    return y;
+    // Empty slices and inference dropout hand back the input: the caller must own what it gets.
+    return y === x ? tf.clone(x) : y;
   });
 }
 

@@ -77,6 +77,24 @@ describe.each<NodeBackend>(['cpu', 'wasm'])('slices on %s', (backend) => {
     x.dispose();
   });
 
+  it('hands back a tensor the caller owns even when the slice changes nothing (dropout, empty)', () => {
+    const model = models[1] as MultiExitModel;
+    const drop = describePath(model.spec, 4).layers.findIndex((l) => l.kind === 'dropout');
+    const input = tf.ones([1, 28, 28, 1]);
+    const x = runSlice(model, 4, 0, drop, input);
+    input.dispose();
+    for (const [from, to] of [
+      [drop, drop + 1],
+      [drop, drop],
+    ]) {
+      const y = runSlice(model, 4, from as number, to as number, x);
+      expect(y).not.toBe(x);
+      y.dispose();
+      expect(x.isDisposed).toBe(false);
+    }
+    x.dispose();
+  });
+
   it('rejects bad exits, partitions and shapes with typed errors', () => {
     const model = models[0] as MultiExitModel;
     const x = tf.zeros([1, 12, 12, 1]);

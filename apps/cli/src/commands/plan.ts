@@ -1,0 +1,170 @@
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { type DeviceProfile, describeModel, type ModelManifest } from '@edgent/model';
+import {
+  compilePlanner,
+  type Encoding,
+  type Plan,
+  type PlannerPath,
+  runBaselines,
+} from '@edgent/planner';
+import Table from 'cli-table3';
+import type { Command } from 'commander';
+import { choiceArg } from '../args';
+import { defaultModelDir } from '../paths';
+import { DURATION_FORMS, formatRate, parseDuration, parseRate, RATE_FORMS } from '../units';
+import { UsageError } from './train';
+
+interface PlanFlags {
+  bandwidth: number;
+  deadline: number;
+  rtt: number;
+  deviceProfile: string;
+  edgeProfile: string;
+  encoding: Encoding;
+  modelDir: string;
+  json: boolean;
+}
+
+export function registerPlan(program: Command): void {
+  program
+    .command('plan')
+    .description(
+      'choose the exit and partition for a bandwidth and deadline, and show every candidate',
+    )
+    .requiredOption('--bandwidth <rate>', `link rate: ${RATE_FORMS}`, parseRate)
+    .requiredOption('--deadline <time>', `latency requirement: ${DURATION_FORMS}`, parseDuration)
+    .option('--rtt <time>', 'round-trip time to the edge', parseDuration, 20)
+    .option(
+      '--device-profile <file>',
+      'device profile (edgent profile)',
+      join(defaultModelDir, 'profiles', 'device.json'),
+    )
+    .option(
+      '--edge-profile <file>',
+      'edge profile (edgent profile)',
+      join(defaultModelDir, 'profiles', 'edge.json'),
+    )
+    .option(
+      '--encoding <name>',
+      'payload encoding: float32, float16, int8',
+      choiceArg(['float32', 'float16', 'int8'] as const),
+      'float32',
+    )
+    .option(
+      '--model-dir <dir>',
+      'model folder (manifest.json with per-exit accuracy)',
+      defaultModelDir,
+    )
+    .option('--json', 'print plan, candidates and baselines as JSON', false)
+    .action(async (flags: PlanFlags) => {
+      const manifest = JSON.parse(
+        await readText(join(resolve(flags.modelDir), 'manifest.json')),
+      ) as ModelManifest;
+      const accuracy = manifest.evaluation?.exits.map((e) => e.accuracy);
+      if (!accuracy)
+        throw new UsageError(
+          `${flags.modelDir}: the manifest records no per-exit accuracy; run edgent eval --write`,
+        );
+      const device = await readProfile(flags.deviceProfile, '--device-profile');
+      const edge = await readProfile(flags.edgeProfile, '--edge-profile');
+      const paths: PlannerPath[] = describeModel(manifest.architecture).map((p) => ({
+        ...p,
+        accuracy: accuracy[p.exit] ?? 0,
+      }));
+      const planner = compilePlanner(paths, device.latency, edge.latency, {
+        encoding: flags.encoding,
+        classes: manifest.architecture.classes,
+      });
+      const input = { bandwidthBps: flags.bandwidth, rttMs: flags.rtt, deadlineMs: flags.deadline };
+      const plan = planner.plan(input);
+      const candidates = planner.candidates(input);
+      const baselines = runBaselines(planner, input);
+      if (flags.json) {
+        process.stdout.write(
+          `${JSON.stringify({ input, encoding: flags.encoding, plan, baselines, candidates }, null, 2)}\n`,
+        );
+        return;
+      }
+      const ms = (x: number) => x.toFixed(2);
+      const where = (p: Plan) => {
+        const n = paths[p.exit]?.layers.length ?? 0;
+        return p.partition === 0
+          ? 'edge-only'
+          : p.partition === n
+            ? 'device-only'
+            : `split after layer ${p.partition} of ${n}`;
+      };
+      process.stdout.write(
+        `Link ${formatRate(flags.bandwidth)}, RTT ${flags.rtt} ms, deadline ${flags.deadline} ms, ${flags.encoding} payloads\n` +
+          `Device profile: ${flags.deviceProfile} (${device.backend}: ${device.device})\n` +
+          `Edge profile:   ${flags.edgeProfile} (${edge.backend}: ${edge.device})\n\n` +
+          `Plan: exit ${plan.exit} (${(100 * plan.accuracy).toFixed(2)}%), partition ${plan.partition} (${where(plan)}), ` +
+          `predicted ${ms(plan.predicted.total)} ms = device ${ms(plan.predicted.device)} + upload ${ms(plan.predicted.upload)} + edge ${ms(plan.predicted.edge)} + download ${ms(plan.predicted.download)}` +
+          `${plan.feasible ? '' : ' — NO plan meets the deadline; this is the fastest'}\n\n`,
+      );
+      const b = new Table({
+        head: ['baseline', 'exit', 'partition', 'accuracy', 'total ms', 'meets deadline'],
+        style: { head: [], border: [] },
+      });
+      for (const [name, p] of Object.entries(baselines))
+        b.push([
+          name,
+          String(p.exit),
+          `${p.partition} (${where(p)})`,
+          `${(100 * p.accuracy).toFixed(2)}%`,
+          ms(p.predicted.total),
+          p.feasible ? 'yes' : 'no',
+        ]);
+      process.stdout.write(`${b.toString()}\n\n`);
+      const t = new Table({
+        head: [
+          'exit',
+          'p',
+          'bytes sent',
+          'device',
+          'upload',
+          'edge',
+          'download',
+          'total ms',
+          'accuracy',
+          'feasible',
+        ],
+        style: { head: [], border: [] },
+      });
+      for (const c of candidates) {
+        const chosen = c.exit === plan.exit && c.partition === plan.partition;
+        t.push([
+          `${chosen ? '> ' : ''}${c.exit}`,
+          String(c.partition),
+          String(c.bytesUp),
+          ms(c.predicted.device),
+          ms(c.predicted.upload),
+          ms(c.predicted.edge),
+          ms(c.predicted.download),
+          ms(c.predicted.total),
+          `${(100 * c.accuracy).toFixed(2)}%`,
+          c.feasible ? 'yes' : 'no',
+        ]);
+      }
+      process.stdout.write(`Every candidate (> marks the plan):\n${t.toString()}\n`);
+    });
+}
+
+async function readText(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
+  }
+}
+
+async function readProfile(file: string, flag: string): Promise<DeviceProfile> {
+  const p = JSON.parse(await readText(file)) as DeviceProfile;
+  if (p.format !== 'edgent-profile/1' || !p.latency?.kinds) {
+    throw new UsageError(
+      `${flag} ${file} is not an edgent profile (format ${JSON.stringify(p.format)}); make one with edgent profile`,
+    );
+  }
+  return p;
+}
