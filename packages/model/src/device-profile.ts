@@ -1,5 +1,4 @@
 import {
-  type FeatureSet,
   type FitQuality,
   fitLatencyModel,
   fitQuality,
@@ -17,12 +16,17 @@ import {
   profileSlices,
   type SliceSample,
   type TimingOptions,
+  timeTensorFn,
 } from './profile';
-import type { MultiExitModel } from './run';
+import { type MultiExitModel, runSlice } from './run';
 import { describeModel } from './spec';
 
 /** The latency model variants a profile compares on the same held-out data. */
-export type VariantName = 'paper' | 'product' | 'product+calibration';
+export type VariantName =
+  | 'paper'
+  | 'paper+overhead'
+  | 'product+overhead'
+  | 'product+overhead+calibration';
 
 /** How well one variant predicts what was measured. */
 export interface VariantReport {
@@ -112,30 +116,49 @@ export async function profileDevice(
   const modelLayers = await profileModelLayers(model, phase('model layers'));
   const slices = await profileSlices(model, phase('slices'));
 
+  // The fixed cost of one call (dispatch, tidy, read-back), timed on an empty slice.
+  const x0 = tf.zeros([1, ...model.spec.input]);
+  const callOverheadMs = await timeTensorFn(() => runSlice(model, 0, 0, 0, x0), settings);
+  x0.dispose();
+
   const fitSet = layers.filter((s) => !s.heldout);
   const heldout = layers.filter((s) => s.heldout);
   const meta = { backend: settings.backend, device: settings.device };
-  const fit = (features: Readonly<FeatureSet>) => fitLatencyModel(fitSet, { ...meta, features });
-  const report = (m: LatencyModel): VariantReport => ({
-    model: m,
-    heldoutLayers: fitQuality(
-      heldout.map((s) => ({ predicted: predictLayerMs(m, s), measured: s.ms })),
-    ),
-    slices: fitQuality(slicePairs(model, m, slices)),
-  });
-  const paper = fit(PAPER_FEATURES);
-  const product = fit(PRODUCT_FEATURES);
-  // Calibration: the model's own layers, timed once in place, scale every prediction.
-  const predictedSum = modelLayers.reduce((a, s) => a + predictLayerMs(product, s), 0);
-  const measuredSum = modelLayers.reduce((a, s) => a + s.ms, 0);
+  const net = (xs: LayerSample[]) =>
+    xs.map((s) => ({ ...s, ms: Math.max(0, s.ms - callOverheadMs) }));
+  const report = (m: LatencyModel): VariantReport => {
+    const once = m.callOverheadMs ?? 0;
+    return {
+      model: m,
+      heldoutLayers: fitQuality(
+        heldout.map((s) => ({ predicted: predictLayerMs(m, s) + once, measured: s.ms })),
+      ),
+      slices: fitQuality(
+        slicePairs(model, m, slices).map((p) => ({ ...p, predicted: p.predicted + once })),
+      ),
+    };
+  };
+  const paper = fitLatencyModel(fitSet, { ...meta, features: PAPER_FEATURES });
+  const paperNet: LatencyModel = {
+    ...fitLatencyModel(net(fitSet), { ...meta, features: PAPER_FEATURES }),
+    callOverheadMs,
+  };
+  const productNet: LatencyModel = {
+    ...fitLatencyModel(net(fitSet), { ...meta, features: PRODUCT_FEATURES }),
+    callOverheadMs,
+  };
+  // Calibration: the model's own layers, timed once in place, scale every layer prediction.
+  const predictedSum = modelLayers.reduce((a, s) => a + predictLayerMs(productNet, s), 0);
+  const measuredSum = modelLayers.reduce((a, s) => a + Math.max(0, s.ms - callOverheadMs), 0);
   const calibrated: LatencyModel = {
-    ...product,
+    ...productNet,
     calibration: predictedSum > 0 ? measuredSum / predictedSum : 1,
   };
   const variants: Record<VariantName, VariantReport> = {
     paper: report(paper),
-    product: report(product),
-    'product+calibration': report(calibrated),
+    'paper+overhead': report(paperNet),
+    'product+overhead': report(productNet),
+    'product+overhead+calibration': report(calibrated),
   };
   // The planner gets the variant that predicts whole slices best.
   const chosen = (Object.keys(variants) as VariantName[]).reduce((best, name) => {

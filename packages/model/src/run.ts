@@ -3,6 +3,7 @@ import { EdgentError } from './errors';
 import type { Rng } from './random';
 import {
   describePath,
+  type LayerRecord,
   type LayerSpec,
   type ModelSpec,
   pathLayers,
@@ -81,6 +82,18 @@ export function applyLayer(
   }
 }
 
+const recordCache = new WeakMap<ModelSpec, LayerRecord[][]>();
+
+/** The layer records of an exit path, computed once per spec object. */
+function pathRecords(spec: ModelSpec, exit: number): LayerRecord[] {
+  let paths = recordCache.get(spec);
+  if (!paths) {
+    paths = spec.exits.map((_, e) => describePath(spec, e).layers);
+    recordCache.set(spec, paths);
+  }
+  return paths[exit] as LayerRecord[];
+}
+
 function sameShape(a: readonly number[], b: Shape): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
 }
@@ -120,7 +133,7 @@ export function runSlice(
       `slice [${from}, ${to}) out of range for exit ${exit}, which has partitions 0..${layers.length}`,
     );
   }
-  const records = describePath(spec, exit).layers;
+  const records = pathRecords(spec, exit);
   const expected =
     from < records.length
       ? (records[from]?.inputShape as Shape)

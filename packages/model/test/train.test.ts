@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
+  bAlexNet,
   type Dataset,
   disposeModel,
   evaluate,
   initialWeights,
+  jointLoss,
   modelFromWeights,
   registerWasmTrainingKernels,
   type StepReport,
@@ -94,6 +96,46 @@ describe('BranchyNet joint-loss training on wasm', () => {
     });
     const resumed = await train(spec, init, data, settings({ epochs: 2 }), {}, afterOne);
     for (const [name, v] of straight.weights) expect(resumed.weights.get(name), name).toEqual(v);
+  });
+
+  it('gives the same joint-loss gradient of B-AlexNet on wasm (project kernels) as on cpu', async () => {
+    registerWasmTrainingKernels();
+    const model = bAlexNet();
+    const init = initialWeights(model, seededRng(3));
+    const xs = new Float32Array(4 * 784).map((_, i) => ((i * 7919) % 1000) / 1000);
+    const grads: Map<string, Float32Array>[] = [];
+    for (const backend of ['cpu', 'wasm'] as const) {
+      await useBackend(backend);
+      const m = modelFromWeights(model, init, true);
+      const x = tf.tensor4d(xs, [4, 28, 28, 1]);
+      const y = tf.tensor1d([0, 3, 6, 9], 'int32');
+      const vars = [...m.weights.values()] as tf.Variable[];
+      const { grads: g, value } = tf.variableGrads(
+        () => jointLoss(m, x, y, [0.3, 0.4, 0.5, 0.6, 1], seededRng(1), false).loss,
+        vars,
+      );
+      grads.push(
+        new Map(
+          [...m.weights.keys()].map((name, i) => [
+            name,
+            g[(vars[i] as tf.Variable).name]?.dataSync() as Float32Array,
+          ]),
+        ),
+      );
+      tf.dispose([x, y, value, ...Object.values(g)]);
+      disposeModel(m);
+    }
+    const [cpu, wasm] = grads as [Map<string, Float32Array>, Map<string, Float32Array>];
+    for (const [name, c] of cpu) {
+      const w = wasm.get(name) as Float32Array;
+      let diff = 0;
+      let scale = 0;
+      for (let i = 0; i < c.length; i++) {
+        diff = Math.max(diff, Math.abs((c[i] as number) - (w[i] as number)));
+        scale = Math.max(scale, Math.abs(c[i] as number));
+      }
+      expect(diff / scale, name).toBeLessThanOrEqual(1e-5);
+    }
   });
 
   it('refuses exit weights that do not match the exits', async () => {

@@ -22,6 +22,10 @@ export interface PlannerOptions {
   headerBytes?: number;
   /** Classes of the result the edge returns (float32 scores). */
   classes: number;
+  /** Milliseconds added once when the device runs any layers (`LatencyModel.callOverheadMs`). */
+  deviceCallMs?: number;
+  /** Milliseconds added once when the edge runs any layers. */
+  edgeCallMs?: number;
 }
 
 /** The per-decision input. */
@@ -72,7 +76,11 @@ export function compilePlanner(
 ): CompiledPlanner {
   const deviceMs = paths.map((p) => p.layers.map((l) => predictLayerMs(device, l)));
   const edgeMs = paths.map((p) => p.layers.map((l) => predictLayerMs(edge, l)));
-  return compilePlannerFromMs(paths, deviceMs, edgeMs, opts);
+  return compilePlannerFromMs(paths, deviceMs, edgeMs, {
+    ...opts,
+    deviceCallMs: opts.deviceCallMs ?? device.callOverheadMs ?? 0,
+    edgeCallMs: opts.edgeCallMs ?? edge.callOverheadMs ?? 0,
+  });
 }
 
 function badInput(message: string): PlannerError {
@@ -106,6 +114,11 @@ export function compilePlannerFromMs(
   opts: PlannerOptions,
 ): CompiledPlanner {
   const headerBytes = opts.headerBytes ?? DEFAULT_HEADER_BYTES;
+  const deviceCall = opts.deviceCallMs ?? 0;
+  const edgeCall = opts.edgeCallMs ?? 0;
+  if (!(deviceCall >= 0 && edgeCall >= 0)) {
+    throw badInput(`call overheads must be >= 0, got device ${deviceCall}, edge ${edgeCall}`);
+  }
   if (paths.length === 0) throw badInput('no exit paths');
   if (!['float32', 'float16', 'int8'].includes(opts.encoding)) {
     throw badInput(`encoding ${opts.encoding}; allowed: float32, float16, int8`);
@@ -162,11 +175,11 @@ export function compilePlannerFromMs(
       pathOf[c] = i;
       partOf[c] = p;
       local[c] = p === n ? 1 : 0;
-      dev[c] = prefix;
-      edg[c] = suffix[p] as number;
+      dev[c] = prefix + (p > 0 ? deviceCall : 0);
+      edg[c] = (suffix[p] as number) + (p < n ? edgeCall : 0);
       up[c] = bytesUp(path, p, opts.encoding, headerBytes);
       down[c] = bytesDown(path, p, opts.classes, headerBytes);
-      compute[c] = prefix + (suffix[p] as number);
+      compute[c] = (dev[c] as number) + (edg[c] as number);
       bytes[c] = (up[c] as number) + (down[c] as number);
       if (p < n) prefix += dms[p] as number;
     }

@@ -56,6 +56,12 @@ export interface LatencyModel {
   kinds: Partial<Record<LayerKind, LinearModel>>;
   /** Multiplies every prediction (measured on the real model at start-up); 1 when absent. */
   calibration?: number;
+  /**
+   * Fixed milliseconds of one call that runs any layers (dispatch, read-back),
+   * added once per side that runs a slice; 0 when absent. Layer samples are
+   * fitted net of it, so a slice of k layers does not pay it k times.
+   */
+  callOverheadMs?: number;
 }
 
 /** Predicted milliseconds of one plan, by part. */

@@ -179,6 +179,20 @@ describe('compilePlanner', () => {
     expect(fromModels.candidates(input)[0]?.predicted.edge).toBeCloseTo(2 * 0.5 + 0.01 * 4, 12);
   });
 
+  it("adds each side's call overhead once when that side runs any layers", () => {
+    const device = { ...reluModel(0, 0), callOverheadMs: 3 };
+    const edge = { ...reluModel(0, 0), callOverheadMs: 0.5 };
+    const p = compilePlanner(paths, device, edge, {
+      encoding: 'float32',
+      headerBytes: 0,
+      classes: 1,
+    });
+    const input = { bandwidthBps: 8000, rttMs: 0, deadlineMs: 1000 };
+    const byP = p.candidates(input).filter((c) => c.exit === 1);
+    expect(byP.map((c) => c.predicted.device)).toEqual([0, 3, 3, 3]);
+    expect(byP.map((c) => c.predicted.edge)).toEqual([0.5, 0.5, 0.5, 0]);
+  });
+
   it.each([
     {
       name: 'no paths',

@@ -54,10 +54,10 @@ export function bAlexNet(
     pool('pool5'),
     dense('fc6', 256),
     relu('relu6'),
-    dropout('drop6', 0.5),
+    dropout('drop6', 0.3),
     dense('fc7', 256),
     relu('relu7'),
-    dropout('drop7', 0.5),
+    dropout('drop7', 0.3),
     dense('fc8', classes),
   ];
   return {
@@ -66,16 +66,10 @@ export function bAlexNet(
     classes,
     trunk,
     exits: [
-      {
-        name: 'exit1',
-        after: 4,
-        branch: [conv('b1_conv', 32, 3), relu('b1_relu'), pool('b1_pool'), dense('b1_fc', classes)],
-      },
-      {
-        name: 'exit2',
-        after: 8,
-        branch: [conv('b2_conv', 64, 3), relu('b2_relu'), pool('b2_pool'), dense('b2_fc', classes)],
-      },
+      // Each branch is a pooled linear classifier, so an exit's accuracy
+      // follows the depth of the features it reads.
+      { name: 'exit1', after: 4, branch: [pool('b1_pool'), dense('b1_fc', classes)] },
+      { name: 'exit2', after: 8, branch: [pool('b2_pool'), dense('b2_fc', classes)] },
       { name: 'exit3', after: 10, branch: [pool('b3_pool'), dense('b3_fc', classes)] },
       { name: 'exit4', after: 12, branch: [pool('b4_pool'), dense('b4_fc', classes)] },
       { name: 'exit5', after: trunk.length, branch: [] },

@@ -4,7 +4,7 @@ import { type MultiExitModel, runAllExits } from '../run';
 
 /**
  * The BranchyNet joint loss: the sum over exits of weight x mean softmax
- * cross-entropy. Returns the scalar loss and, per exit, its loss and its
+ * cross-entropy (dropout active unless `training` is false). Returns the scalar loss and, per exit, its loss and its
  * count of correct answers on the batch.
  */
 export function jointLoss(
@@ -13,8 +13,10 @@ export function jointLoss(
   labels: tf.Tensor1D,
   weights: readonly number[],
   rng: Rng,
+  /** Apply dropout; off to compare gradients across backends. */
+  training = true,
 ): { loss: tf.Scalar; exitLoss: tf.Scalar[]; exitCorrect: tf.Scalar[] } {
-  const logits = runAllExits(model, x, { training: true, rng });
+  const logits = runAllExits(model, x, { training, rng });
   const onehot = tf.oneHot(labels, model.spec.classes);
   const exitLoss = logits.map((l) => tf.losses.softmaxCrossEntropy(onehot, l) as tf.Scalar);
   const exitCorrect = logits.map(
