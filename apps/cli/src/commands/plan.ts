@@ -160,7 +160,13 @@ async function readText(file: string): Promise<string> {
 }
 
 async function readProfile(file: string, flag: string): Promise<DeviceProfile> {
-  const p = JSON.parse(await readText(file)) as DeviceProfile;
+  let p: DeviceProfile;
+  try {
+    p = JSON.parse(await readText(file)) as DeviceProfile;
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`${flag} ${file} is not valid JSON: ${(e as Error).message}`);
+  }
   if (p.format !== 'edgent-profile/1' || !p.latency?.kinds) {
     throw new UsageError(
       `${flag} ${file} is not an edgent profile (format ${JSON.stringify(p.format)}); make one with edgent profile`,
