@@ -73,8 +73,23 @@ describe('edgent CLI', () => {
     expect(check.code).toBe(0);
     expect(check.stdout).toMatch(/output bytes/);
 
-    manifest.evaluation.exits[1].accuracy += 0.01;
-    await writeFile(join(out, 'manifest.json'), JSON.stringify(manifest));
+    const more = await runCli([
+      ...args.map((a) => (a === '1' && args[args.indexOf(a) - 1] === '--epochs' ? '2' : a)),
+      '--resume',
+    ]);
+    expect(more.code, more.stderr).toBe(0);
+    expect(more.stdout).toMatch(/resuming after epoch 1/);
+    const resumed = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8'));
+    expect(resumed.training.command).toBe(
+      `pnpm edgent ${args.join(' ').replace('--epochs 1', '--epochs 2')}`,
+    );
+    expect(resumed.training.resumedAfterEpoch).toBe(1);
+    const other = await runCli([...args, '--lr', '0.01', '--resume']);
+    expect(other.code).toBe(2);
+    expect(other.stderr).toMatch(/was made with other settings/);
+
+    resumed.evaluation.exits[1].accuracy += 0.01;
+    await writeFile(join(out, 'manifest.json'), JSON.stringify(resumed));
     const off = await runCli(['eval', '--model-dir', out, '--limit', '200', '--check']);
     expect(off.code).toBe(1);
     expect(off.stderr).toMatch(/exits final differ from the manifest by more than 0.1 points/);

@@ -156,7 +156,9 @@ async function runTrain(flags: TrainFlags, argv: string[]): Promise<void> {
     (performance.now() - started) / 1000 + (resume ? await priorSeconds(ckptDir, resume.epoch) : 0);
   const { manifest, bytes } = await encodeWeights(spec, result.weights);
   manifest.training = {
-    command: `pnpm edgent ${argv.join(' ')}`.trim(),
+    // A resumed run equals the unbroken one, so the command to reproduce it omits --resume.
+    command: `pnpm edgent ${argv.filter((a) => a !== '--resume').join(' ')}`.trim(),
+    ...(resume ? { resumedAfterEpoch: resume.epoch } : {}),
     seed: settings.seed,
     settings,
     trainImages: trainSet.count,
@@ -203,7 +205,6 @@ function progressHooks(
         });
         bar.start(r.stepsPerEpoch, r.step, { loss: '-', acc: '-' });
         sums = { loss: 0, acc: spec.exits.map(() => 0), n: 0 };
-        epochStart = performance.now();
       }
       sums.n++;
       sums.loss += r.loss;
@@ -220,8 +221,10 @@ function progressHooks(
       }
     },
     onEpochEnd: async (c: TrainCheckpoint) => {
+      // An epoch's time runs from the end of the previous one (start-up included for the first).
       const seconds = (performance.now() - epochStart) / 1000;
       await saveCheckpoint(ckptDir, spec, settings, c, seconds, data.count, limit);
+      epochStart = performance.now();
     },
   };
 }
@@ -300,14 +303,22 @@ async function latestCheckpoint(
     return undefined;
   }
   const meta = await readMeta(join(dir, last));
+  // Every setting but the epoch count must match: epoch e depends only on the
+  // seed, e and what came before, so training on to more epochs equals an unbroken run.
   const same =
     meta &&
     meta.modelId === spec.id &&
-    JSON.stringify(meta.settings) === JSON.stringify(settings) &&
+    JSON.stringify({ ...meta.settings, epochs: 0 }) ===
+      JSON.stringify({ ...settings, epochs: 0 }) &&
     meta.limit === (limit ?? null);
   if (!meta || !same) {
     throw new UsageError(
       `--resume: checkpoint ${join(dir, last)} was made with other settings; remove it or train with the same flags`,
+    );
+  }
+  if (meta.epoch > settings.epochs) {
+    throw new UsageError(
+      `--resume: checkpoint ${join(dir, last)} is at epoch ${meta.epoch}, past --epochs ${settings.epochs}`,
     );
   }
   const { readModelDir } = await import('@edgent/model/node');
