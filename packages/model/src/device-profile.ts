@@ -19,14 +19,15 @@ import {
   timeTensorFn,
 } from './profile';
 import { type MultiExitModel, runSlice } from './run';
-import { describeModel } from './spec';
+import { describeModel, type LayerKind } from './spec';
 
 /** The latency model variants a profile compares on the same held-out data. */
 export type VariantName =
   | 'paper'
   | 'paper+overhead'
   | 'product+overhead'
-  | 'product+overhead+calibration';
+  | 'product+overhead+calibration'
+  | 'product+overhead+kind-calibration';
 
 /** How well one variant predicts what was measured. */
 export interface VariantReport {
@@ -154,11 +155,21 @@ export async function profileDevice(
     ...productNet,
     calibration: predictedSum > 0 ? measuredSum / predictedSum : 1,
   };
+  // Per-kind calibration: the same, one factor per layer kind.
+  const kindCalibration: Partial<Record<LayerKind, number>> = {};
+  for (const kind of new Set(modelLayers.map((s) => s.kind))) {
+    const own = modelLayers.filter((s) => s.kind === kind);
+    const p = own.reduce((a, s) => a + predictLayerMs(productNet, s), 0);
+    const m = own.reduce((a, s) => a + Math.max(0, s.ms - callOverheadMs), 0);
+    kindCalibration[kind] = p > 0 ? m / p : 1;
+  }
+  const kindCalibrated: LatencyModel = { ...productNet, kindCalibration };
   const variants: Record<VariantName, VariantReport> = {
     paper: report(paper),
     'paper+overhead': report(paperNet),
     'product+overhead': report(productNet),
     'product+overhead+calibration': report(calibrated),
+    'product+overhead+kind-calibration': report(kindCalibrated),
   };
   // The planner gets the variant that predicts whole slices best.
   const chosen = (Object.keys(variants) as VariantName[]).reduce((best, name) => {

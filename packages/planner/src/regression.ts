@@ -261,7 +261,11 @@ export function predictLayerMs(
       `latency model (${model.backend}, ${model.device}) has no regression for ${layer.kind}; it has ${Object.keys(model.kinds).join(', ') || 'none'}`,
     );
   }
-  return Math.max(0, evalLinear(lin, layer.features)) * (model.calibration ?? 1);
+  return (
+    Math.max(0, evalLinear(lin, layer.features)) *
+    (model.calibration ?? 1) *
+    (model.kindCalibration?.[layer.kind] ?? 1)
+  );
 }
 
 /**

@@ -56,6 +56,8 @@ export interface LatencyModel {
   kinds: Partial<Record<LayerKind, LinearModel>>;
   /** Multiplies every prediction (measured on the real model at start-up); 1 when absent. */
   calibration?: number;
+  /** Per layer kind, multiplies that kind's predictions (measured on the real model); 1 when absent. */
+  kindCalibration?: Partial<Record<LayerKind, number>>;
   /**
    * Fixed milliseconds of one call that runs any layers (dispatch, read-back),
    * added once per side that runs a slice; 0 when absent. Layer samples are
