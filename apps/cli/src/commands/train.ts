@@ -63,7 +63,7 @@ export function registerTrain(program: Command): void {
       '--data-dir <dir>',
       'Fashion-MNIST IDX folder (default /usr/share/datasets/fashion-mnist)',
     )
-    .option('--epochs <n>', 'passes over the training set', intArg(1, 1000), 11)
+    .option('--epochs <n>', 'passes over the training set', intArg(1, 1000), 12)
     .option('--batch-size <n>', 'examples per step', intArg(1, 65536), 128)
     .option('--lr <x>', 'Adam learning rate', positiveArg(1), 1e-3)
     .option('--lr-decay <x>', 'learning rate factor per epoch', positiveArg(1), 0.8)

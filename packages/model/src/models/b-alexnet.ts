@@ -66,10 +66,11 @@ export function bAlexNet(
     classes,
     trunk,
     exits: [
-      // Each branch is a pooled linear classifier, so an exit's accuracy
-      // follows the depth of the features it reads.
+      // Each branch is a linear classifier on the features it reads (pooled,
+      // but for exit 2, which reads pool2's 7x7 maps as they are), so an
+      // exit's accuracy follows the depth of its features.
       { name: 'exit1', after: 4, branch: [pool('b1_pool'), dense('b1_fc', classes)] },
-      { name: 'exit2', after: 8, branch: [pool('b2_pool'), dense('b2_fc', classes)] },
+      { name: 'exit2', after: 8, branch: [dense('b2_fc', classes)] },
       { name: 'exit3', after: 10, branch: [pool('b3_pool'), dense('b3_fc', classes)] },
       { name: 'exit4', after: 12, branch: [pool('b4_pool'), dense('b4_fc', classes)] },
       { name: 'exit5', after: trunk.length, branch: [] },

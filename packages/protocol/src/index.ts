@@ -1,0 +1,59 @@
+/**
+ * @edgent/protocol: the binary frames and JSON control messages between the
+ * device (browser) and the edge (Node), defined once for both. Pure and
+ * browser-safe: DataView, Uint8Array and zod only.
+ */
+export {
+  CONTROL_TYPES,
+  type Control,
+  type ControlError,
+  type ControlType,
+  DEFAULT_MAX_CONTROL_CHARS,
+  encodeControl,
+  type Hello,
+  type HelloOk,
+  type HelloRefused,
+  type LinkSettings,
+  MAX_LINK_DELAY_MS,
+  type ParseControlOptions,
+  type ProfileReply,
+  type ProfileRequest,
+  parseControl,
+  validateControl,
+} from './control';
+export { ProtocolError, type ProtocolErrorCode } from './errors';
+export {
+  carriesTiming,
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  type DecodeOptions,
+  DTYPE_BYTES,
+  DTYPE_CODES,
+  type DType,
+  decodeFrame,
+  type EdgeTiming,
+  elementCount,
+  encodeFrame,
+  type Frame,
+  type FrameFields,
+  type FrameHeader,
+  HEADER_BYTES,
+  MAX_RANK,
+  MESSAGE_TYPE_CODES,
+  type MessageType,
+  modelPrefixOf,
+  PROTOCOL_VERSION,
+  peekHeader,
+} from './frame';
+export { err, ok, type Result } from './result';
+export {
+  decodeTensor,
+  dequantizeInt8,
+  type EncodedTensor,
+  encodeTensor,
+  float16BitsToFloat32,
+  float32ToFloat16Bits,
+  int8Params,
+  type QuantParams,
+  quantizeInt8,
+  type TensorView,
+} from './tensor-codec';
