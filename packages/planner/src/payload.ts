@@ -7,11 +7,13 @@
 import { PlannerError } from './errors';
 import type { Encoding, PlannerPath } from './types';
 
-/** Frame header bytes added to every message, unless a caller says otherwise. */
-export const DEFAULT_HEADER_BYTES = 64;
-
-/** int8 carries a float32 scale and a float32 zero point besides the elements. */
-const INT8_PARAMS_BYTES = 8;
+/**
+ * Frame header bytes added to every message, unless a caller says otherwise:
+ * packages/protocol's fixed header (`HEADER_BYTES`), which also holds int8's
+ * scale and zero point. The planner keeps its own copy to stay free of
+ * dependencies; a test checks the two agree.
+ */
+export const DEFAULT_HEADER_BYTES = 72;
 
 /** Bytes of `elements` tensor values in `encoding`, without the frame header. */
 export function encodedBytes(elements: number, encoding: Encoding): number {
@@ -21,7 +23,7 @@ export function encodedBytes(elements: number, encoding: Encoding): number {
     case 'float16':
       return 2 * elements;
     case 'int8':
-      return elements + INT8_PARAMS_BYTES;
+      return elements;
   }
 }
 

@@ -140,7 +140,7 @@ describe('fitLatencyModel and predictLayerMs', () => {
     { name: 'multiplies by the calibration', model: reluModel(1, 0.5, 2), x: 4, ms: 6 },
     { name: 'calibration 1 when absent', model: reluModel(1, 0.5), x: 4, ms: 3 },
     {
-      name: 'multiplies by its kind\'s calibration and the overall one',
+      name: "multiplies by its kind's calibration and the overall one",
       model: { ...reluModel(1, 0.5, 2), kindCalibration: { relu: 1.5, dense: 9 } },
       x: 4,
       ms: 9,
