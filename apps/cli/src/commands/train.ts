@@ -149,7 +149,7 @@ async function runTrain(flags: TrainFlags, argv: string[]): Promise<void> {
     initialWeights(spec, seededRng(settings.seed)),
     trainSet,
     settings,
-    progressHooks(spec, settings, trainSet, ckptDir, flags.limit),
+    progressHooks(spec, settings, ckptDir, flags.limit),
     resume,
   );
   const trainSeconds =
@@ -177,13 +177,7 @@ async function runTrain(flags: TrainFlags, argv: string[]): Promise<void> {
 /** A usage problem found after parsing; main.ts prints it and exits 2. */
 export class UsageError extends Error {}
 
-function progressHooks(
-  spec: ModelSpec,
-  settings: TrainSettings,
-  data: Dataset,
-  ckptDir: string,
-  limit?: number,
-) {
+function progressHooks(spec: ModelSpec, settings: TrainSettings, ckptDir: string, limit?: number) {
   let bar: SingleBar | undefined;
   let sums = { loss: 0, acc: spec.exits.map(() => 0), n: 0 };
   let epochStart = performance.now();
@@ -223,7 +217,7 @@ function progressHooks(
     onEpochEnd: async (c: TrainCheckpoint) => {
       // An epoch's time runs from the end of the previous one (start-up included for the first).
       const seconds = (performance.now() - epochStart) / 1000;
-      await saveCheckpoint(ckptDir, spec, settings, c, seconds, data.count, limit);
+      await saveCheckpoint(ckptDir, spec, settings, c, seconds, limit);
       epochStart = performance.now();
     },
   };
@@ -244,7 +238,6 @@ async function saveCheckpoint(
   settings: TrainSettings,
   c: TrainCheckpoint,
   seconds: number,
-  _count: number,
   limit?: number,
 ): Promise<void> {
   const epochDir = join(dir, `epoch-${String(c.epoch).padStart(3, '0')}`);
@@ -296,13 +289,24 @@ async function latestCheckpoint(
   limit?: number,
 ): Promise<TrainCheckpoint | undefined> {
   await mkdir(dir, { recursive: true });
-  const epochs = (await readdir(dir)).filter((d) => /^epoch-\d+$/.test(d)).sort();
-  const last = epochs[epochs.length - 1];
+  // The newest complete checkpoint: its checkpoint.json is written last.
+  const epochs = (await readdir(dir))
+    .filter((d) => /^epoch-\d+$/.test(d))
+    .sort()
+    .reverse();
+  let last: string | undefined;
+  let meta: CheckpointMeta | undefined;
+  for (const d of epochs) {
+    meta = await readMeta(join(dir, d));
+    if (meta) {
+      last = d;
+      break;
+    }
+  }
   if (!last) {
     process.stdout.write(`resume: no checkpoint in ${dir}; starting from scratch\n`);
     return undefined;
   }
-  const meta = await readMeta(join(dir, last));
   // Every setting but the epoch count must match: epoch e depends only on the
   // seed, e and what came before, so training on to more epochs equals an unbroken run.
   const same =
