@@ -3,17 +3,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BandwidthTrace, parseTrace } from '../src/bandwidth/trace';
 
-/** Seeded uniform [0, 1) generator (mulberry32). */
-export function seededRng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng as seededRng } from './fakes';
+
+export { seededRng };
 
 /** Seeded standard normal generator (Box-Muller). */
 export function seededNormal(seed: number): () => number {
