@@ -7,6 +7,7 @@ import {
   registerWasmTrainingKernels,
   stockConv2DBackpropInputConfig,
 } from '../src/kernels';
+import { type Input, runKernelOn } from './kernel-helpers';
 
 type Shape4 = [number, number, number, number];
 type Padding = 'same' | 'valid' | [[0, 0], [number, number], [number, number], [0, 0]];
@@ -210,29 +211,6 @@ function convCases(): ConvCase[] {
     if (size(shapes(c).dy) > 0) random.push(c);
   }
   return [...picked, ...random];
-}
-
-interface Input {
-  shape: readonly number[];
-  values: Float32Array;
-}
-
-/** Runs one kernel through the engine on `backend`; returns its output values. */
-async function runKernelOn(
-  backend: NodeBackend,
-  kernelName: string,
-  inputs: Record<string, Input>,
-  attrs: object,
-): Promise<{ shape: number[]; values: Float32Array }> {
-  await useBackend(backend);
-  return tf.tidy(() => {
-    const tensors: Record<string, tf.Tensor> = {};
-    for (const [name, input] of Object.entries(inputs)) {
-      tensors[name] = tf.tensor(input.values, [...input.shape]);
-    }
-    const out = tf.engine().runKernel(kernelName, tensors, attrs as NamedAttrMap) as tf.Tensor;
-    return { shape: out.shape, values: out.dataSync() as Float32Array };
-  });
 }
 
 function filterGradInputs(c: ConvCase, seed: number) {

@@ -6,6 +6,7 @@ import {
   registerWasmTrainingKernels,
   stockMaxPoolGradConfig,
 } from '../src/kernels';
+import { type Input, runKernelOn } from './kernel-helpers';
 
 type Shape4 = [number, number, number, number];
 type Padding = 'same' | 'valid' | number;
@@ -111,28 +112,6 @@ async function gradInputs(c: PoolCase, seed: number) {
     },
     attrs: { filterSize: c.filterSize, strides: c.strides, pad: c.pad },
   };
-}
-
-interface Input {
-  shape: readonly number[];
-  values: Float32Array;
-}
-
-async function runKernelOn(
-  backend: NodeBackend,
-  kernelName: string,
-  inputs: Record<string, Input>,
-  attrs: object,
-): Promise<{ shape: number[]; values: Float32Array }> {
-  await useBackend(backend);
-  return tf.tidy(() => {
-    const tensors: Record<string, tf.Tensor> = {};
-    for (const [name, input] of Object.entries(inputs)) {
-      tensors[name] = tf.tensor(input.values, [...input.shape]);
-    }
-    const out = tf.engine().runKernel(kernelName, tensors, attrs as NamedAttrMap) as tf.Tensor;
-    return { shape: out.shape, values: out.dataSync() as Float32Array };
-  });
 }
 
 beforeAll(async () => {
