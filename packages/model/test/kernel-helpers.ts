@@ -1,5 +1,5 @@
 import type { NamedAttrMap } from '@tensorflow/tfjs-core';
-import { type NodeBackend, tf, useBackend } from '../src/node';
+import { type NodeBackend, seededRng, tf, useBackend } from '../src/node';
 
 /** A tensor's shape and values, backend-free. */
 export interface Input {
@@ -23,4 +23,17 @@ export async function runKernelOn(
     const out = tf.engine().runKernel(kernelName, tensors, attrs as NamedAttrMap) as tf.Tensor;
     return { shape: out.shape, values: out.dataSync() as Float32Array };
   });
+}
+
+/** `size` seeded uniform values in [-1, 1). */
+export function randomValues(size: number, seed: number): Float32Array {
+  const rng = seededRng(seed);
+  const values = new Float32Array(size);
+  for (let i = 0; i < size; i++) values[i] = rng() * 2 - 1;
+  return values;
+}
+
+/** Number of elements of a shape. */
+export function size(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
 }

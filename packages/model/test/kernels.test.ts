@@ -7,7 +7,7 @@ import {
   registerWasmTrainingKernels,
   stockConv2DBackpropInputConfig,
 } from '../src/kernels';
-import { type Input, runKernelOn } from './kernel-helpers';
+import { type Input, randomValues, runKernelOn, size } from './kernel-helpers';
 
 type Shape4 = [number, number, number, number];
 type Padding = 'same' | 'valid' | [[0, 0], [number, number], [number, number], [0, 0]];
@@ -34,23 +34,6 @@ function relativeError(actual: ArrayLike<number>, reference: ArrayLike<number>):
     scale = Math.max(scale, Math.abs(reference[i] ?? 0));
   }
   return scale === 0 ? diff : diff / scale;
-}
-
-function randomValues(size: number, seed: number): Float32Array {
-  let state = seed >>> 0;
-  const values = new Float32Array(size);
-  for (let i = 0; i < size; i++) {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    values[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
-  return values;
-}
-
-function size(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
 }
 
 function shapes(c: ConvCase) {

@@ -6,7 +6,7 @@ import {
   registerWasmTrainingKernels,
   stockMaxPoolGradConfig,
 } from '../src/kernels';
-import { type Input, runKernelOn } from './kernel-helpers';
+import { type Input, randomValues, runKernelOn, size } from './kernel-helpers';
 
 type Shape4 = [number, number, number, number];
 type Padding = 'same' | 'valid' | number;
@@ -18,23 +18,6 @@ interface PoolCase {
   pad: Padding;
   /** How x is drawn: random, relu (about half exact zeros), few distinct levels, or above 1. */
   values: 'random' | 'relu' | 'levels' | 'positive';
-}
-
-function randomValues(size: number, seed: number): Float32Array {
-  let state = seed >>> 0;
-  const values = new Float32Array(size);
-  for (let i = 0; i < size; i++) {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    values[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
-  return values;
-}
-
-function size(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
 }
 
 function inputValues(c: PoolCase, seed: number): Float32Array {
