@@ -25,7 +25,8 @@ const profile = (backend: string, perUnit: number, convPerMac: number) => {
     terms: [[0], [1], [0, 1]],
   } as never;
   return {
-    format: 'edgent-profile/1',
+    format: 'edgent-profile/2',
+    model: { id: bAlexNet().id },
     backend,
     device: `fake ${backend}`,
     latency: { backend, device: 'fake', kinds, callOverheadMs: 0.05 },
@@ -61,6 +62,10 @@ beforeAll(async () => {
   );
   await writeFile(join(dir, 'device.json'), JSON.stringify(profile('cpu', 3e-5, 3e-7)));
   await writeFile(join(dir, 'edge.json'), JSON.stringify(profile('wasm', 1e-6, 1e-8)));
+  await writeFile(
+    join(dir, 'other-model.json'),
+    JSON.stringify({ ...profile('wasm', 1e-6, 1e-8), model: { id: 'tiny-multi-exit' } }),
+  );
 });
 
 const plan = (...args: string[]) =>
@@ -141,5 +146,25 @@ describe('edgent plan', () => {
     ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--device-profile .*manifest\.json is not an edgent profile/);
+  });
+
+  it('refuses a profile made for another model, exit 2', async () => {
+    const r = await runCli([
+      'plan',
+      '--model-dir',
+      dir,
+      '--edge-profile',
+      join(dir, 'other-model.json'),
+      '--device-profile',
+      join(dir, 'device.json'),
+      '--bandwidth',
+      '1Mbit',
+      '--deadline',
+      '1s',
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /--edge-profile .*other-model\.json profiles model "tiny-multi-exit", but the model is "b-alexnet/,
+    );
   });
 });

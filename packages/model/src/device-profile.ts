@@ -1,40 +1,43 @@
 import {
   type FitQuality,
   fitLatencyModel,
+  fitLinear,
   fitQuality,
   type LatencyModel,
   PAPER_FEATURES,
   PRODUCT_FEATURES,
   predictLayerMs,
+  predictSliceMs,
 } from '@edgent/planner';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   type LayerSample,
   layerConfigurations,
+  type ModelSamples,
   profileLayers,
-  profileModelLayers,
-  profileSlices,
-  type SliceSample,
-  type TimingOptions,
-  timeTensorFn,
+  profileModel,
 } from './profile';
-import { type MultiExitModel, runSlice } from './run';
+import type { MultiExitModel } from './run';
 import { describeModel, type LayerKind } from './spec';
+import type { Timing, TimingOptions } from './timing';
 
 /** The latency model variants a profile compares on the same held-out data. */
 export type VariantName =
   | 'paper'
-  | 'paper+overhead'
-  | 'product+overhead'
-  | 'product+overhead+calibration'
-  | 'product+overhead+kind-calibration';
+  | 'paper+call'
+  | 'product+call'
+  | 'product+call+kind-calibration'
+  | 'product+call+layer-calibration';
+
+/** Which of a job's times the fits use. */
+export type Statistic = keyof Timing;
 
 /** How well one variant predicts what was measured. */
 export interface VariantReport {
   model: LatencyModel;
-  /** Layer configurations held out from fitting. */
+  /** Layer configurations held out from fitting, each timed as a one-layer call. */
   heldoutLayers: FitQuality;
-  /** Every head [0, p) and tail [p, end) of every exit path, timed as one call. */
+  /** Every slice `[0, p)` and `[p, end)` of every exit path, timed as one call. */
   slices: FitQuality;
 }
 
@@ -43,20 +46,21 @@ export interface VariantReport {
  * `latency` is what the planner uses.
  */
 export interface DeviceProfile {
-  format: 'edgent-profile/1';
+  format: 'edgent-profile/2';
   backend: string;
   device: string;
   createdAt: string;
   tfjs: string;
   model: { id: string; hash?: string };
-  timing: { warmup: number; runs: number };
+  timing: { warmup: number; runs: number; minSampleMs: number; statistic: Statistic };
   chosen: VariantName;
   latency: LatencyModel;
   variants: Record<VariantName, VariantReport>;
+  /** The same variants fitted on the other statistic, for comparison. */
+  otherStatistic: { statistic: Statistic; variants: Record<VariantName, VariantReport> };
   samples: {
     layers: (LayerSample & { heldout: boolean })[];
-    modelLayers: (LayerSample & { exit: number; index: number })[];
-    slices: SliceSample[];
+    model: ModelSamples;
   };
   durationMs: number;
 }
@@ -68,127 +72,160 @@ export interface ProfileSettings extends TimingOptions {
   /** Layer configurations per kind (a quarter is held out). */
   perKind: number;
   seed: number;
+  /** Which time of each job the fits use; default 'min'. */
+  statistic?: Statistic;
   modelHash?: string;
-  /** Progress over the three phases, 0..1 overall. */
-  onPhase?: (
-    phase: 'layers' | 'model layers' | 'slices',
-    done: number,
-    total: number,
-  ) => void | Promise<void>;
+  /** Progress over the two phases. */
+  onPhase?: (phase: 'layers' | 'model', done: number, total: number) => void | Promise<void>;
 }
 
-/** Sum of predicted layer times over [from, to) of each sliced path. */
-function slicePairs(
+type Variants = Record<VariantName, VariantReport>;
+
+/**
+ * Fits every variant on one statistic and reports each on the held-out
+ * configurations and the model's slices.
+ */
+function fitVariants(
   model: MultiExitModel,
-  latency: LatencyModel,
-  slices: SliceSample[],
-): { predicted: number; measured: number }[] {
+  layers: (LayerSample & { heldout: boolean })[],
+  samples: ModelSamples,
+  stat: Statistic,
+  meta: { backend: string; device: string },
+): Variants {
+  const ms = (t: Timing) => t[stat];
+  // Read-back: a line through the read-back times against bytes; the empty call, net of reading back its input.
+  const rb = fitLinear(
+    samples.calls.readback.map((r) => [r.bytes]),
+    samples.calls.readback.map(ms),
+  );
+  const readbackMsPerByte = Math.max(0, rb.weights[0] ?? 0);
+  const callOverheadMs = Math.max(
+    0,
+    ms(samples.calls.empty) - readbackMsPerByte * samples.calls.empty.bytes,
+  );
+  const net = (s: LayerSample) =>
+    Math.max(0, ms(s) - callOverheadMs - readbackMsPerByte * s.outputBytes);
+  const fitSet = layers.filter((s) => !s.heldout);
+  const heldout = layers.filter((s) => s.heldout);
   const paths = describeModel(model.spec);
-  return slices.map((s) => {
-    const layers = paths[s.exit]?.layers.slice(s.from, s.to) ?? [];
+
+  const report = (m: LatencyModel, asPaper = false): VariantReport => {
+    // The paper's model: a slice is the sum of its layers' regressions, nothing else.
+    const slice = (ls: Parameters<typeof predictSliceMs>[1]) =>
+      asPaper ? ls.reduce((a, l) => a + predictLayerMs(m, l), 0) : predictSliceMs(m, ls);
     return {
-      predicted: layers.reduce((a, l) => a + predictLayerMs(latency, l), 0),
-      measured: s.ms,
+      model: m,
+      heldoutLayers: fitQuality(
+        heldout.map((s) => ({
+          predicted: slice([{ kind: s.kind, features: s.features, outputBytes: s.outputBytes }]),
+          measured: ms(s),
+        })),
+      ),
+      slices: fitQuality(
+        samples.slices.map((s) => ({
+          predicted: slice(paths[s.exit]?.layers.slice(s.from, s.to) ?? []),
+          measured: ms(s),
+        })),
+      ),
     };
-  });
+  };
+  const composed = { callOverheadMs, readbackMsPerByte };
+  const paper = fitLatencyModel(
+    fitSet.map((s) => ({ ...s, ms: ms(s) })),
+    { ...meta, features: PAPER_FEATURES },
+  );
+  const paperCall: LatencyModel = {
+    ...fitLatencyModel(
+      fitSet.map((s) => ({ ...s, ms: net(s) })),
+      { ...meta, features: PAPER_FEATURES },
+    ),
+    ...composed,
+  };
+  const product: LatencyModel = {
+    ...fitLatencyModel(
+      fitSet.map((s) => ({ ...s, ms: net(s) })),
+      { ...meta, features: PRODUCT_FEATURES },
+    ),
+    ...composed,
+  };
+  // Per-kind calibration: the model's own layers, timed in place, scale their kind's regression.
+  const kindCalibration: Partial<Record<LayerKind, number>> = {};
+  for (const kind of new Set(samples.layers.map((s) => s.kind))) {
+    const own = samples.layers.filter((s) => s.kind === kind);
+    const p = own.reduce((a, s) => a + predictLayerMs(product, s), 0);
+    const m = own.reduce((a, s) => a + net(s), 0);
+    kindCalibration[kind] = p > 0 ? m / p : 1;
+  }
+  // Per-layer calibration: each of the model's layers is predicted by its own in-place time.
+  const layerMs: Record<string, number> = {};
+  for (const s of samples.layers) layerMs[s.layer.name] = net(s);
+  return {
+    paper: report(paper, true),
+    'paper+call': report(paperCall),
+    'product+call': report(product),
+    'product+call+kind-calibration': report({ ...product, kindCalibration }),
+    'product+call+layer-calibration': report({ ...product, layerMs }),
+  };
+}
+
+/** The variant that predicts whole slices best (most within +-10%, then lowest median error). */
+function best(variants: Variants): VariantName {
+  return (Object.keys(variants) as VariantName[]).reduce((b, name) => {
+    const x = variants[name].slices;
+    const y = variants[b].slices;
+    return x.within10 > y.within10 || (x.within10 === y.within10 && x.mape < y.mape) ? name : b;
+  }, 'paper' as VariantName);
 }
 
 /**
  * Profiles the active backend: a seeded spread of layer configurations (a
- * quarter held out), every layer of `model` in place, and every head and
- * tail slice of its exit paths. Fits the paper's regressions, a variant with
- * product terms, and that variant calibrated on the model's own layers, and
- * reports each one's quality on the same held-out layers and slices.
+ * quarter held out), then, in one set of interleaved rounds, every layer of
+ * `model` in place, every head and tail slice of its exit paths, and the
+ * fixed and read-back costs of a call. Fits the paper's regressions and
+ * improved variants, and reports each one's quality on the same held-out
+ * layers and slices; the planner gets the variant that predicts slices best.
  */
 export async function profileDevice(
   model: MultiExitModel,
   settings: ProfileSettings,
 ): Promise<DeviceProfile> {
   const started = settings.now();
-  const phase = (name: 'layers' | 'model layers' | 'slices') => ({
+  const statistic = settings.statistic ?? 'min';
+  const phase = (name: 'layers' | 'model'): TimingOptions => ({
     ...settings,
-    onProgress: (done: number, total: number) => settings.onPhase?.(name, done, total),
+    onProgress: (done, total) => settings.onPhase?.(name, done, total),
   });
   const configs = layerConfigurations(settings.seed, settings.perKind);
   const layers = (await profileLayers(configs, phase('layers'))).map((s, i) => ({
     ...s,
     heldout: i % 4 === 3,
   }));
-  const modelLayers = await profileModelLayers(model, phase('model layers'));
-  const slices = await profileSlices(model, phase('slices'));
-
-  // The fixed cost of one call (dispatch, tidy, read-back), timed on an empty slice.
-  const x0 = tf.zeros([1, ...model.spec.input]);
-  const callOverheadMs = await timeTensorFn(() => runSlice(model, 0, 0, 0, x0), settings);
-  x0.dispose();
-
-  const fitSet = layers.filter((s) => !s.heldout);
-  const heldout = layers.filter((s) => s.heldout);
+  const samples = await profileModel(model, phase('model'));
   const meta = { backend: settings.backend, device: settings.device };
-  const net = (xs: LayerSample[]) =>
-    xs.map((s) => ({ ...s, ms: Math.max(0, s.ms - callOverheadMs) }));
-  const report = (m: LatencyModel): VariantReport => {
-    const once = m.callOverheadMs ?? 0;
-    return {
-      model: m,
-      heldoutLayers: fitQuality(
-        heldout.map((s) => ({ predicted: predictLayerMs(m, s) + once, measured: s.ms })),
-      ),
-      slices: fitQuality(
-        slicePairs(model, m, slices).map((p) => ({ ...p, predicted: p.predicted + once })),
-      ),
-    };
-  };
-  const paper = fitLatencyModel(fitSet, { ...meta, features: PAPER_FEATURES });
-  const paperNet: LatencyModel = {
-    ...fitLatencyModel(net(fitSet), { ...meta, features: PAPER_FEATURES }),
-    callOverheadMs,
-  };
-  const productNet: LatencyModel = {
-    ...fitLatencyModel(net(fitSet), { ...meta, features: PRODUCT_FEATURES }),
-    callOverheadMs,
-  };
-  // Calibration: the model's own layers, timed once in place, scale every layer prediction.
-  const predictedSum = modelLayers.reduce((a, s) => a + predictLayerMs(productNet, s), 0);
-  const measuredSum = modelLayers.reduce((a, s) => a + Math.max(0, s.ms - callOverheadMs), 0);
-  const calibrated: LatencyModel = {
-    ...productNet,
-    calibration: predictedSum > 0 ? measuredSum / predictedSum : 1,
-  };
-  // Per-kind calibration: the same, one factor per layer kind.
-  const kindCalibration: Partial<Record<LayerKind, number>> = {};
-  for (const kind of new Set(modelLayers.map((s) => s.kind))) {
-    const own = modelLayers.filter((s) => s.kind === kind);
-    const p = own.reduce((a, s) => a + predictLayerMs(productNet, s), 0);
-    const m = own.reduce((a, s) => a + Math.max(0, s.ms - callOverheadMs), 0);
-    kindCalibration[kind] = p > 0 ? m / p : 1;
-  }
-  const kindCalibrated: LatencyModel = { ...productNet, kindCalibration };
-  const variants: Record<VariantName, VariantReport> = {
-    paper: report(paper),
-    'paper+overhead': report(paperNet),
-    'product+overhead': report(productNet),
-    'product+overhead+calibration': report(calibrated),
-    'product+overhead+kind-calibration': report(kindCalibrated),
-  };
-  // The planner gets the variant that predicts whole slices best.
-  const chosen = (Object.keys(variants) as VariantName[]).reduce((best, name) => {
-    const a = variants[name].slices;
-    const b = variants[best].slices;
-    return a.within10 > b.within10 || (a.within10 === b.within10 && a.mape < b.mape) ? name : best;
-  }, 'paper' as VariantName);
+  const variants = fitVariants(model, layers, samples, statistic, meta);
+  const other: Statistic = statistic === 'min' ? 'median' : 'min';
+  const chosen = best(variants);
   return {
-    format: 'edgent-profile/1',
+    format: 'edgent-profile/2',
     backend: settings.backend,
     device: settings.device,
     createdAt: new Date().toISOString(),
     tfjs: tf.version_core,
     model: { id: model.spec.id, ...(settings.modelHash ? { hash: settings.modelHash } : {}) },
-    timing: { warmup: settings.warmup, runs: settings.runs },
+    timing: {
+      warmup: settings.warmup,
+      runs: settings.runs,
+      minSampleMs: settings.minSampleMs ?? 1,
+      statistic,
+    },
     chosen,
     latency: variants[chosen].model,
     variants,
-    samples: { layers, modelLayers, slices },
+    otherStatistic: {
+      statistic: other,
+      variants: fitVariants(model, layers, samples, other, meta),
+    },
+    samples: { layers, model: samples },
     durationMs: settings.now() - started,
   };
 }

@@ -7,4 +7,5 @@ export * from './profile';
 export * from './random';
 export * from './run';
 export * from './spec';
+export * from './timing';
 export * from './weights';

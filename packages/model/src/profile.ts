@@ -15,61 +15,58 @@ import {
   type LayerSpec,
   type ModelSpec,
   outputShapeOf,
+  pathLayers,
   type Shape,
 } from './spec';
+import { type TimedJob, type Timing, type TimingOptions, timeJobs } from './timing';
 
 /**
- * Layer and slice profiling on the active tfjs backend: the same code runs in
- * Node and in the browser (no Node APIs; the clock is passed in).
+ * Layer and slice profiling on the active tfjs backend, with the timing of
+ * ./timing (interleaved rounds, fastest and median kept). The same code runs
+ * in Node and in the browser.
  */
 
-/** How to time: warm-up runs, then the median of `runs`; `now()` in milliseconds. */
-export interface TimingOptions {
-  warmup: number;
-  runs: number;
-  now: () => number;
-  /** Called after each item; `await`ed, so a page can yield to render a progress bar. */
-  onProgress?: (done: number, total: number) => void | Promise<void>;
-}
-
-/** One layer configuration, timed alone on a batch of one. */
-export interface LayerSample {
+/** One layer configuration, timed alone (inside one call, its output read back). */
+export interface LayerSample extends Timing {
   kind: LayerKind;
   layer: LayerSpec;
   inputShape: Shape;
   features: number[];
-  /** Median milliseconds. */
-  ms: number;
+  outputBytes: number;
 }
 
-/** One slice of an exit path, timed as one call. */
-export interface SliceSample {
+/** One layer of the real model, timed alone on its real input. */
+export interface ModelLayerSample extends LayerSample {
+  /** The first exit path the layer is on, and its index there. */
+  exit: number;
+  index: number;
+}
+
+/** One slice `[from, to)` of an exit path, timed as one call. */
+export interface SliceSample extends Timing {
   exit: number;
   from: number;
   to: number;
-  ms: number;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+/** What one call costs besides its layers, timed beside the model's layers and slices. */
+export interface CallSamples {
+  /** A call that runs no layer and reads back the model input (`inputBytes`). */
+  empty: Timing & { bytes: number };
+  /** Reading back tensors of `bytes`. */
+  readback: (Timing & { bytes: number })[];
 }
 
-/** Times `run` (which returns a tensor it owns) to its data being readable; median ms. */
-export async function timeTensorFn(run: () => tf.Tensor, opts: TimingOptions): Promise<number> {
-  const once = async () => {
-    const t0 = opts.now();
-    const y = run();
-    await y.data();
-    const ms = opts.now() - t0;
-    y.dispose();
-    return ms;
-  };
-  for (let i = 0; i < opts.warmup; i++) await once();
-  const times: number[] = [];
-  for (let i = 0; i < opts.runs; i++) times.push(await once());
-  return median(times);
+/** The real model's layers, slices and call costs, timed in the same interleaved rounds. */
+export interface ModelSamples {
+  layers: ModelLayerSample[];
+  slices: SliceSample[];
+  calls: CallSamples;
+}
+
+/** Times one layer on `input` as one call; inference dropout hands back its input. */
+function layerJob(model: MultiExitModel, layer: LayerSpec, input: tf.Tensor): TimedJob {
+  return { run: () => tf.tidy(() => applyLayer(model, layer, input)), keep: input };
 }
 
 const pick = <T>(rng: Rng, xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)] as T;
@@ -151,81 +148,121 @@ export async function profileLayers(
   configs: { layer: LayerSpec; input: Shape }[],
   opts: TimingOptions,
 ): Promise<LayerSample[]> {
-  const out: LayerSample[] = [];
-  for (const [i, { layer, input }] of configs.entries()) {
-    const model = singleLayerModel(layer, input, i + 1);
-    const x = tf.randomUniform([1, ...input], 0, 1, 'float32', i + 1);
-    const ms = await timeTensorFn(() => runSlice(model, 0, 0, 1, x), opts);
-    x.dispose();
-    disposeModel(model);
-    const record = describePath(model.spec, 0).layers[0];
-    out.push({ kind: layer.kind, layer, inputShape: input, features: record?.features ?? [], ms });
-    await opts.onProgress?.(i + 1, configs.length);
-  }
-  return out;
-}
-
-/** Times every layer of every exit path of `model` in place, each alone on its real input. */
-export async function profileModelLayers(
-  model: MultiExitModel,
-  opts: TimingOptions,
-): Promise<(LayerSample & { exit: number; index: number })[]> {
-  const out: (LayerSample & { exit: number; index: number })[] = [];
-  const paths = describeModel(model.spec);
-  const total = paths.reduce((n, p) => n + p.layers.length, 0);
-  const x0 = tf.randomUniform([1, ...model.spec.input], 0, 1, 'float32', 1);
-  for (const p of paths) {
-    for (const l of p.layers) {
-      const input = runSlice(model, p.exit, 0, l.index, x0);
-      const ms = await timeTensorFn(
-        () => runSlice(model, p.exit, l.index, l.index + 1, input),
-        opts,
-      );
-      input.dispose();
-      const layer = model.spec.trunk
-        .concat(model.spec.exits.flatMap((e) => e.branch))
-        .find((s) => s.name === l.name) as LayerSpec;
-      out.push({
-        exit: p.exit,
-        index: l.index,
-        kind: l.kind,
+  const models = configs.map(({ layer, input }, i) => singleLayerModel(layer, input, i + 1));
+  const inputs = configs.map(({ input }, i) =>
+    tf.randomUniform([1, ...input], 0, 1, 'float32', i + 1),
+  );
+  try {
+    const timings = await timeJobs(
+      configs.map(({ layer }, i) =>
+        layerJob(models[i] as MultiExitModel, layer, inputs[i] as tf.Tensor),
+      ),
+      opts,
+    );
+    return configs.map(({ layer, input }, i) => {
+      const record = describePath((models[i] as MultiExitModel).spec, 0).layers[0];
+      return {
+        kind: layer.kind,
         layer,
-        inputShape: l.inputShape,
-        features: l.features,
-        ms,
-      });
-      await opts.onProgress?.(out.length, total);
-    }
+        inputShape: input,
+        features: record?.features ?? [],
+        outputBytes: record?.outputBytes ?? 0,
+        ...(timings[i] as Timing),
+      };
+    });
+  } finally {
+    for (const m of models) disposeModel(m);
+    tf.dispose(inputs);
   }
-  x0.dispose();
-  return out;
 }
 
-/** Times the head [0, p) and the tail [p, end) of every exit path at every interior partition, each as one call. */
-export async function profileSlices(
+/** Float counts of the tensors read back to time read-back against size. */
+const READBACK_ELEMENTS = [256, 4096, 16384, 65536];
+
+/**
+ * Times, in the same interleaved rounds: every distinct layer of `model`
+ * alone on its real input; every slice `[0, p)` and `[p, end)` of every
+ * exit path as one call (the whole path once); an empty call; and reading
+ * back tensors of several sizes.
+ */
+export async function profileModel(
   model: MultiExitModel,
   opts: TimingOptions,
-): Promise<SliceSample[]> {
-  const out: SliceSample[] = [];
+): Promise<ModelSamples> {
   const paths = describeModel(model.spec);
-  const total = paths.reduce((n, p) => n + 2 * p.layers.length, 0);
   const x0 = tf.randomUniform([1, ...model.spec.input], 0, 1, 'float32', 2);
-  for (const p of paths) {
-    const n = p.layers.length;
-    for (let cut = 0; cut <= n; cut++) {
-      const mid = runSlice(model, p.exit, 0, cut, x0);
-      for (const [from, to, input] of [
-        [0, cut, x0],
-        [cut, n, mid],
-      ] as const) {
-        if (from === to) continue;
-        const ms = await timeTensorFn(() => runSlice(model, p.exit, from, to, input), opts);
-        out.push({ exit: p.exit, from, to, ms });
-        await opts.onProgress?.(out.length, total);
-      }
-      mid.dispose();
+  const owned: tf.Tensor[] = [x0];
+  const inputs = new Map<string, tf.Tensor>();
+  const inputAt = (exit: number, index: number): tf.Tensor => {
+    const key = `${exit}:${index}`;
+    let t = inputs.get(key);
+    if (!t) {
+      t = runSlice(model, exit, 0, index, x0);
+      inputs.set(key, t);
+      owned.push(t);
     }
+    return t;
+  };
+  try {
+    const layerJobs: { sample: Omit<ModelLayerSample, keyof Timing>; job: TimedJob }[] = [];
+    const seen = new Set<string>();
+    for (const p of paths) {
+      const specs = pathLayers(model.spec, p.exit);
+      for (const l of p.layers) {
+        if (seen.has(l.name)) continue;
+        seen.add(l.name);
+        const layer = specs[l.index] as LayerSpec;
+        layerJobs.push({
+          sample: {
+            exit: p.exit,
+            index: l.index,
+            kind: l.kind,
+            layer,
+            inputShape: l.inputShape,
+            features: l.features,
+            outputBytes: l.outputBytes,
+          },
+          job: layerJob(model, layer, inputAt(p.exit, l.index)),
+        });
+      }
+    }
+    const sliceJobs: { slice: Omit<SliceSample, keyof Timing>; job: TimedJob }[] = [];
+    for (const p of paths) {
+      const n = p.layers.length;
+      for (let cut = 1; cut <= n; cut++) {
+        sliceJobs.push({
+          slice: { exit: p.exit, from: 0, to: cut },
+          job: { run: () => runSlice(model, p.exit, 0, cut, x0) },
+        });
+        if (cut < n) {
+          const mid = inputAt(p.exit, cut);
+          sliceJobs.push({
+            slice: { exit: p.exit, from: cut, to: n },
+            job: { run: () => runSlice(model, p.exit, cut, n, mid) },
+          });
+        }
+      }
+    }
+    const readbacks = READBACK_ELEMENTS.map((n) => tf.randomUniform([n], 0, 1, 'float32', n));
+    owned.push(...readbacks);
+    const empty: TimedJob = { run: () => tf.tidy(() => x0), keep: x0 };
+    const jobs = [
+      empty,
+      ...readbacks.map((t) => ({ run: () => t, keep: t })),
+      ...layerJobs.map((j) => j.job),
+      ...sliceJobs.map((j) => j.job),
+    ];
+    const t = await timeJobs(jobs, opts);
+    const at = (i: number) => t[i] as Timing;
+    let k = 0;
+    const calls: CallSamples = {
+      empty: { bytes: x0.size * 4, ...at(k++) },
+      readback: READBACK_ELEMENTS.map((n) => ({ bytes: 4 * n, ...at(k++) })),
+    };
+    const layers = layerJobs.map((j) => ({ ...j.sample, ...at(k++) }));
+    const slices = sliceJobs.map((j) => ({ ...j.slice, ...at(k++) }));
+    return { layers, slices, calls };
+  } finally {
+    tf.dispose(owned);
   }
-  x0.dispose();
-  return out;
 }

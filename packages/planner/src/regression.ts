@@ -246,14 +246,17 @@ export function fitLatencyModel(
 }
 
 /**
- * Predicted milliseconds of one layer: the kind's regression, clamped at 0,
- * times the model's calibration. Throws EDGENT_ERR_NO_LATENCY_MODEL for a
- * kind the model lacks.
+ * Predicted milliseconds of one layer inside a call: its measured time when
+ * the model has one for the layer's name (`layerMs`), else the kind's
+ * regression, clamped at 0, times the calibrations. Throws
+ * EDGENT_ERR_NO_LATENCY_MODEL for a kind the model lacks.
  */
 export function predictLayerMs(
   model: LatencyModel,
-  layer: { kind: LayerKind; features: readonly number[] },
+  layer: { kind: LayerKind; features: readonly number[]; name?: string },
 ): number {
+  const measured = layer.name === undefined ? undefined : model.layerMs?.[layer.name];
+  if (measured !== undefined) return measured;
   const lin = model.kinds[layer.kind];
   if (!lin) {
     throw new PlannerError(
@@ -266,6 +269,29 @@ export function predictLayerMs(
     (model.calibration ?? 1) *
     (model.kindCalibration?.[layer.kind] ?? 1)
   );
+}
+
+/**
+ * Predicted milliseconds of one call running `layers` in order: the call's
+ * fixed cost, every layer, and reading the last layer's output back. An
+ * empty slice costs 0 (nothing is called).
+ *
+ * @example predictSliceMs(model, path.layers.slice(0, p)); // the device's share at partition p
+ */
+export function predictSliceMs(
+  model: LatencyModel,
+  layers: readonly {
+    kind: LayerKind;
+    features: readonly number[];
+    name?: string;
+    outputBytes: number;
+  }[],
+): number {
+  const last = layers[layers.length - 1];
+  if (!last) return 0;
+  let ms = (model.callOverheadMs ?? 0) + (model.readbackMsPerByte ?? 0) * last.outputBytes;
+  for (const l of layers) ms += predictLayerMs(model, l);
+  return ms;
 }
 
 /**

@@ -26,6 +26,10 @@ export interface PlannerOptions {
   deviceCallMs?: number;
   /** Milliseconds added once when the edge runs any layers. */
   edgeCallMs?: number;
+  /** Device milliseconds per byte of reading back the head's output (`LatencyModel.readbackMsPerByte`). */
+  deviceReadbackMsPerByte?: number;
+  /** Edge milliseconds per byte of reading back the tail's output. */
+  edgeReadbackMsPerByte?: number;
 }
 
 /** The per-decision input. */
@@ -62,7 +66,8 @@ export interface CompiledPlanner {
 
 /**
  * Compiles the planner from latency models: each layer's milliseconds on
- * each side are predicted once (`predictLayerMs`).
+ * each side are predicted once (`predictLayerMs`), and each side's share of
+ * a plan is what `predictSliceMs` gives for its slice.
  *
  * @example
  * const planner = compilePlanner(paths, deviceModel, edgeModel, { encoding: 'int8', classes: 10 });
@@ -80,6 +85,8 @@ export function compilePlanner(
     ...opts,
     deviceCallMs: opts.deviceCallMs ?? device.callOverheadMs ?? 0,
     edgeCallMs: opts.edgeCallMs ?? edge.callOverheadMs ?? 0,
+    deviceReadbackMsPerByte: opts.deviceReadbackMsPerByte ?? device.readbackMsPerByte ?? 0,
+    edgeReadbackMsPerByte: opts.edgeReadbackMsPerByte ?? edge.readbackMsPerByte ?? 0,
   });
 }
 
@@ -116,8 +123,15 @@ export function compilePlannerFromMs(
   const headerBytes = opts.headerBytes ?? DEFAULT_HEADER_BYTES;
   const deviceCall = opts.deviceCallMs ?? 0;
   const edgeCall = opts.edgeCallMs ?? 0;
+  const deviceReadback = opts.deviceReadbackMsPerByte ?? 0;
+  const edgeReadback = opts.edgeReadbackMsPerByte ?? 0;
   if (!(deviceCall >= 0 && edgeCall >= 0)) {
     throw badInput(`call overheads must be >= 0, got device ${deviceCall}, edge ${edgeCall}`);
+  }
+  if (!(deviceReadback >= 0 && edgeReadback >= 0)) {
+    throw badInput(
+      `read-back costs must be >= 0, got device ${deviceReadback}, edge ${edgeReadback}`,
+    );
   }
   if (paths.length === 0) throw badInput('no exit paths');
   if (!['float32', 'float16', 'int8'].includes(opts.encoding)) {
@@ -175,8 +189,9 @@ export function compilePlannerFromMs(
       pathOf[c] = i;
       partOf[c] = p;
       local[c] = p === n ? 1 : 0;
-      dev[c] = prefix + (p > 0 ? deviceCall : 0);
-      edg[c] = (suffix[p] as number) + (p < n ? edgeCall : 0);
+      const outBytes = (j: number) => (path.layers[j] as PlannerPath['layers'][number]).outputBytes;
+      dev[c] = prefix + (p > 0 ? deviceCall + deviceReadback * outBytes(p - 1) : 0);
+      edg[c] = (suffix[p] as number) + (p < n ? edgeCall + edgeReadback * outBytes(n - 1) : 0);
       up[c] = bytesUp(path, p, opts.encoding, headerBytes);
       down[c] = bytesDown(path, p, opts.classes, headerBytes);
       compute[c] = (dev[c] as number) + (edg[c] as number);

@@ -47,23 +47,32 @@ export interface LinearModel {
   terms?: number[][];
 }
 
-/** One side's latency model: a regression per layer kind, and an optional calibration factor. */
+/**
+ * One side's latency model. A slice of layers `[a, b)` run as one call is
+ * predicted as `callOverheadMs + sum of layer predictions +
+ * readbackMsPerByte * outputBytes of layer b - 1` (`predictSliceMs`): layers
+ * are fitted net of the call's fixed cost and of reading their output back,
+ * which a chain of layers pays once, not per layer.
+ */
 export interface LatencyModel {
   /** e.g. 'wasm', 'webgpu'. */
   backend: string;
   /** Free text naming the device. */
   device: string;
   kinds: Partial<Record<LayerKind, LinearModel>>;
-  /** Multiplies every prediction (measured on the real model at start-up); 1 when absent. */
+  /** Multiplies every regression prediction (measured on the real model at start-up); 1 when absent. */
   calibration?: number;
-  /** Per layer kind, multiplies that kind's predictions (measured on the real model); 1 when absent. */
+  /** Per layer kind, multiplies that kind's regression predictions (measured on the real model); 1 when absent. */
   kindCalibration?: Partial<Record<LayerKind, number>>;
   /**
-   * Fixed milliseconds of one call that runs any layers (dispatch, read-back),
-   * added once per side that runs a slice; 0 when absent. Layer samples are
-   * fitted net of it, so a slice of k layers does not pay it k times.
+   * Per layer name, milliseconds measured on the real model at start-up; a
+   * layer named here is predicted by this value instead of its regression.
    */
+  layerMs?: Readonly<Record<string, number>>;
+  /** Fixed milliseconds of one call that runs any layers (dispatch, tidy); 0 when absent. */
   callOverheadMs?: number;
+  /** Milliseconds per byte of reading a call's output back (e.g. GPU to CPU, WASM heap to JS); 0 when absent. */
+  readbackMsPerByte?: number;
 }
 
 /** Predicted milliseconds of one plan, by part. */

@@ -7,6 +7,7 @@ import {
   type LatencySample,
   PRODUCT_FEATURES,
   predictLayerMs,
+  predictSliceMs,
 } from '../src/regression';
 import { gaussian, reluModel, rng } from './fakes';
 
@@ -156,6 +157,36 @@ describe('fitLatencyModel and predictLayerMs', () => {
         message: expect.stringContaining('no regression for dense; it has relu'),
       }),
     );
+  });
+});
+
+describe('predictSliceMs', () => {
+  const model = { ...reluModel(1, 0.5), callOverheadMs: 2, readbackMsPerByte: 0.01 };
+  const layer = (name: string, e: number) => ({
+    name,
+    kind: 'relu' as const,
+    features: [e],
+    outputBytes: 4 * e,
+  });
+
+  it('costs nothing for an empty slice', () => {
+    expect(predictSliceMs(model, [])).toBe(0);
+  });
+
+  it('adds the call once, every layer, and the read-back of the last output only', () => {
+    // layers: 1 + 0.5 * 10 = 6 and 1 + 0.5 * 2 = 2; call 2; read-back of 8 bytes.
+    expect(predictSliceMs(model, [layer('a', 10), layer('b', 2)])).toBeCloseTo(
+      2 + 6 + 2 + 0.08,
+      12,
+    );
+    expect(predictSliceMs(model, [layer('b', 2), layer('a', 10)])).toBeCloseTo(2 + 2 + 6 + 0.4, 12);
+  });
+
+  it("uses a layer's measured time instead of its regression when the model has one", () => {
+    const measured = { ...model, layerMs: { a: 0.75 }, calibration: 3 };
+    expect(predictLayerMs(measured, layer('a', 10))).toBe(0.75);
+    expect(predictLayerMs(measured, layer('b', 2))).toBeCloseTo(6, 12);
+    expect(predictLayerMs(measured, { kind: 'relu', features: [10] })).toBeCloseTo(18, 12);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { predictLayerMs } from '../src/regression';
+import { predictLayerMs, predictSliceMs } from '../src/regression';
 import { compilePlanner, compilePlannerFromMs, type PlanInput } from '../src/search';
 import { fakePath, reluModel } from './fakes';
 
@@ -191,6 +191,29 @@ describe('compilePlanner', () => {
     const byP = p.candidates(input).filter((c) => c.exit === 1);
     expect(byP.map((c) => c.predicted.device)).toEqual([0, 3, 3, 3]);
     expect(byP.map((c) => c.predicted.edge)).toEqual([0.5, 0.5, 0.5, 0]);
+  });
+
+  it("gives each side what predictSliceMs gives for that side's slice, read-back and measured layers included", () => {
+    const first = paths[1]?.layers[0]?.name as string;
+    const device = {
+      ...reluModel(1, 0.1),
+      callOverheadMs: 0.25,
+      readbackMsPerByte: 0.001,
+      layerMs: { [first]: 7 },
+    };
+    const edge = { ...reluModel(0.5, 0.01), callOverheadMs: 0.5, readbackMsPerByte: 0.0001 };
+    const p = compilePlanner(paths, device, edge, { encoding: 'int8', classes: 10 });
+    const input = { bandwidthBps: 1e6, rttMs: 1, deadlineMs: 100 };
+    for (const c of p.candidates(input)) {
+      const layers = paths.find((q) => q.exit === c.exit)?.layers ?? [];
+      expect(c.predicted.device).toBeCloseTo(
+        predictSliceMs(device, layers.slice(0, c.partition)),
+        12,
+      );
+      expect(c.predicted.edge).toBeCloseTo(predictSliceMs(edge, layers.slice(c.partition)), 12);
+    }
+    const head = p.evaluate(1, 1, input).predicted.device;
+    expect(head).toBeCloseTo(0.25 + 7 + 0.001 * (paths[1]?.layers[0]?.outputBytes ?? 0), 12);
   });
 
   it.each([

@@ -66,8 +66,8 @@ export function registerPlan(program: Command): void {
         throw new UsageError(
           `${flags.modelDir}: the manifest records no per-exit accuracy; run edgent eval --write`,
         );
-      const device = await readProfile(flags.deviceProfile, '--device-profile');
-      const edge = await readProfile(flags.edgeProfile, '--edge-profile');
+      const device = await readProfile(flags.deviceProfile, '--device-profile', manifest);
+      const edge = await readProfile(flags.edgeProfile, '--edge-profile', manifest);
       const paths: PlannerPath[] = describeModel(manifest.architecture).map((p) => ({
         ...p,
         accuracy: accuracy[p.exit] ?? 0,
@@ -159,7 +159,11 @@ async function readText(file: string): Promise<string> {
   }
 }
 
-async function readProfile(file: string, flag: string): Promise<DeviceProfile> {
+async function readProfile(
+  file: string,
+  flag: string,
+  manifest: ModelManifest,
+): Promise<DeviceProfile> {
   let p: DeviceProfile;
   try {
     p = JSON.parse(await readText(file)) as DeviceProfile;
@@ -167,9 +171,15 @@ async function readProfile(file: string, flag: string): Promise<DeviceProfile> {
     if (e instanceof UsageError) throw e;
     throw new UsageError(`${flag} ${file} is not valid JSON: ${(e as Error).message}`);
   }
-  if (p.format !== 'edgent-profile/1' || !p.latency?.kinds) {
+  if (p.format !== 'edgent-profile/2' || !p.latency?.kinds) {
     throw new UsageError(
       `${flag} ${file} is not an edgent profile (format ${JSON.stringify(p.format)}); make one with edgent profile`,
+    );
+  }
+  // The layer times in a profile belong to one architecture.
+  if (p.model?.id !== manifest.architecture.id) {
+    throw new UsageError(
+      `${flag} ${file} profiles model ${JSON.stringify(p.model?.id)}, but the model is ${JSON.stringify(manifest.architecture.id)}; profile it with edgent profile --model-dir`,
     );
   }
   return p;

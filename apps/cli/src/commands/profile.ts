@@ -8,6 +8,7 @@ import {
   readModelDir,
   useBackend,
   type VariantName,
+  type VariantReport,
 } from '@edgent/model/node';
 import { SingleBar } from 'cli-progress';
 import Table from 'cli-table3';
@@ -22,6 +23,8 @@ interface ProfileFlags {
   perKind: number;
   warmup: number;
   runs: number;
+  minSampleMs: number;
+  statistic: 'min' | 'median';
   seed: number;
 }
 
@@ -45,8 +48,20 @@ export function registerProfile(program: Command): void {
       intArg(4, 1000),
       24,
     )
-    .option('--warmup <n>', 'untimed runs before timing', intArg(0, 100), 3)
-    .option('--runs <n>', 'timed runs; the median is kept', intArg(1, 1000), 9)
+    .option('--warmup <n>', 'untimed rounds over every job before timing', intArg(0, 100), 2)
+    .option('--runs <n>', 'timed rounds; each samples every job once', intArg(1, 1000), 15)
+    .option(
+      '--min-sample-ms <n>',
+      'calls repeat until a sample lasts this long',
+      intArg(1, 1000),
+      1,
+    )
+    .option(
+      '--statistic <name>',
+      "which of a job's round times the fits use: min (fastest round) or median",
+      choiceArg(['min', 'median'] as const),
+      'min',
+    )
     .option('--seed <n>', 'seed of the configuration spread', intArg(0, 2 ** 31 - 1), 1)
     .action(async (flags: ProfileFlags) => {
       await useBackend(flags.backend);
@@ -54,7 +69,7 @@ export function registerProfile(program: Command): void {
       const model = modelFromWeights(manifest.architecture, weights);
       const m = describeMachine();
       const bar = new SingleBar({
-        format: 'profiling {phase} |{bar}| {value}/{total}',
+        format: 'profiling {phase} |{bar}| round {value}/{total}',
         barsize: 24,
         noTTYOutput: true,
         notTTYSchedule: 10_000,
@@ -67,6 +82,8 @@ export function registerProfile(program: Command): void {
         seed: flags.seed,
         warmup: flags.warmup,
         runs: flags.runs,
+        minSampleMs: flags.minSampleMs,
+        statistic: flags.statistic,
         now: () => performance.now(),
         modelHash: manifest.hash,
         onPhase: (phase, done, total) => {
@@ -92,20 +109,23 @@ export function registerProfile(program: Command): void {
         ],
         style: { head: [], border: [] },
       });
-      for (const [name, v] of Object.entries(profile.variants) as [
-        VariantName,
-        (typeof profile.variants)[VariantName],
-      ][]) {
-        t.push([
-          `${name}${name === profile.chosen ? ' (used)' : ''}`,
-          `${(100 * v.heldoutLayers.within10).toFixed(1)}% of ${v.heldoutLayers.n}`,
-          `${v.heldoutLayers.mape.toFixed(1)}%`,
-          `${(100 * v.slices.within10).toFixed(1)}% of ${v.slices.n}`,
-          `${v.slices.mape.toFixed(1)}%`,
-        ]);
+      const row = (name: VariantName, v: VariantReport, used: boolean) => [
+        `${name}${used ? ' (used)' : ''}`,
+        `${(100 * v.heldoutLayers.within10).toFixed(1)}% of ${v.heldoutLayers.n}`,
+        `${v.heldoutLayers.mape.toFixed(1)}%`,
+        `${(100 * v.slices.within10).toFixed(1)}% of ${v.slices.n}`,
+        `${v.slices.mape.toFixed(1)}%`,
+      ];
+      for (const [name, v] of Object.entries(profile.variants) as [VariantName, VariantReport][]) {
+        t.push(row(name, v, name === profile.chosen));
+      }
+      const other = profile.otherStatistic;
+      const o = new Table({ head: t.options.head, style: { head: [], border: [] } });
+      for (const [name, v] of Object.entries(other.variants) as [VariantName, VariantReport][]) {
+        o.push(row(name, v, false));
       }
       process.stdout.write(
-        `Profiled ${flags.backend} in ${(profile.durationMs / 1000).toFixed(1)} s: ${profile.device}\n${t.toString()}\nwritten to ${out}\n`,
+        `Profiled ${flags.backend} in ${(profile.durationMs / 1000).toFixed(1)} s: ${profile.device}\nFits on each job's ${profile.timing.statistic} over ${profile.timing.runs} rounds:\n${t.toString()}\nThe same fits on the ${other.statistic}, for comparison:\n${o.toString()}\nwritten to ${out}\n`,
       );
     });
 }
