@@ -1,6 +1,7 @@
 /**
  * Configuration-map lookup cost: builds a map from every shared trace
- * (log-spaced states x deadlines, plans from a trivial planner), then times
+ * (log-spaced states x deadlines, plans from the Edgent planner on the
+ * shipped B-AlexNet and its shipped profiles), then times
  * batches of `lookup` on a pseudo-random stream of bandwidths and deadlines,
  * warm-up first, and reports the median nanoseconds per lookup over the runs.
  *
@@ -10,7 +11,14 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildConfigMap, lookup, type Plan, parseTrace, statesFromTraces } from '@edgent/planner';
+import { type DeviceProfile, describeModel, type ModelManifest } from '@edgent/model';
+import {
+  buildConfigMap,
+  compilePlanner,
+  lookup,
+  parseTrace,
+  statesFromTraces,
+} from '@edgent/planner';
 import { median, writeReport } from './src/report';
 
 const { values: flags } = parseArgs({
@@ -39,15 +47,21 @@ const traces = readdirSync(dir)
   .filter((f) => f.endsWith('.tsv'))
   .map((f) => parseTrace(readFileSync(join(dir, f), 'utf8'), f));
 const deadlines = Array.from({ length: nDeadlines }, (_, i) => 50 * (i + 1));
-const planFn = (bps: number, deadlineMs: number): Plan => ({
-  exit: deadlineMs >= 200 ? 4 : 2,
-  partition: bps < 0.5e6 ? 8 : bps < 2e6 ? 3 : 0,
-  predicted: { device: 0, upload: 0, edge: 0, download: 0, total: 0 },
-  accuracy: 0.9,
-  bytesUp: 0,
-  bytesDown: 0,
-  feasible: true,
-});
+const modelDir = join(import.meta.dirname, '..', 'models', 'b-alexnet-fmnist');
+const readJson = <T>(file: string): T =>
+  JSON.parse(readFileSync(join(modelDir, file), 'utf8')) as T;
+const manifest = readJson<ModelManifest>('manifest.json');
+const planner = compilePlanner(
+  describeModel(manifest.architecture).map((p) => ({
+    ...p,
+    accuracy: manifest.evaluation?.exits[p.exit]?.accuracy ?? 0,
+  })),
+  readJson<DeviceProfile>('profiles/device.json').latency,
+  readJson<DeviceProfile>('profiles/edge.json').latency,
+  { encoding: 'int8', classes: manifest.architecture.classes },
+);
+const planFn = (bps: number, deadlineMs: number) =>
+  planner.plan({ bandwidthBps: bps, rttMs: 20, deadlineMs });
 const map = buildConfigMap(statesFromTraces(traces, k, { method: 'log' }), deadlines, planFn);
 
 // A fixed stream of queries (LCG), so every run does the same work.
@@ -92,7 +106,8 @@ const result = {
 };
 const md = `# Configuration-map lookup
 
-${machine}. Map of ${result.states} log-spaced states (from ${traces.length} traces) x ${nDeadlines} deadlines.
+${machine}. Map of ${result.states} log-spaced states (from ${traces.length} traces) x ${nDeadlines} deadlines,
+plans from the Edgent planner on the shipped B-AlexNet profiles (int8, RTT 20 ms).
 ${runs} runs of ${N} lookups after 20 warm-up runs.
 
 | median ns per lookup | min | max |

@@ -1,16 +1,18 @@
 /**
  * Planner speed: static Edgent decisions per second and microseconds per
- * decision, for B-AlexNet (5 exits) and a synthetic 10-exit, 60-layer model,
- * with fake but plausible latency models. Each run times the same list of
+ * decision, for the shipped B-AlexNet (5 exits, its shipped device and edge
+ * profiles and measured accuracies) and a synthetic 10-exit, 60-layer model
+ * (fake but plausible latency models). Each run times the same list of
  * random (bandwidth, RTT, deadline) inputs; warm-up runs first, then the
  * median over runs.
  *
  *   pnpm bench:planner [--runs 9] [--decisions 20000]
  */
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { bAlexNet, describeModel, seededRng } from '@edgent/model';
+import { type DeviceProfile, describeModel, type ModelManifest, seededRng } from '@edgent/model';
 import { describeMachine } from '@edgent/model/node';
 import {
   type CompiledPlanner,
@@ -36,7 +38,20 @@ if (!Number.isInteger(runs) || runs < 3) throw new Error(`--runs must be >= 3, g
 if (!Number.isInteger(decisions) || decisions < 100)
   throw new Error(`--decisions must be >= 100, got ${flags.decisions}`);
 
-// A slow device (B-AlexNet device-only ~0.8 s, Raspberry-Pi-like) and an edge 50x faster.
+const modelDir = join(import.meta.dirname, '..', 'models', 'b-alexnet-fmnist');
+const readJson = <T>(file: string): T =>
+  JSON.parse(readFileSync(join(modelDir, file), 'utf8')) as T;
+const manifest = readJson<ModelManifest>('manifest.json');
+const shipped = {
+  device: readJson<DeviceProfile>('profiles/device.json').latency,
+  edge: readJson<DeviceProfile>('profiles/edge.json').latency,
+};
+const alexnet: PlannerPath[] = describeModel(manifest.architecture).map((p) => ({
+  ...p,
+  accuracy: manifest.evaluation?.exits[p.exit]?.accuracy ?? 0,
+}));
+
+// For the synthetic model: a slow device and an edge 50x faster.
 const kinds: LatencyModel['kinds'] = {
   conv2d: { intercept: 0.3, weights: [1e-4, 0.02] },
   relu: { intercept: 0.05, weights: [2e-6] },
@@ -45,14 +60,10 @@ const kinds: LatencyModel['kinds'] = {
   dropout: { intercept: 0.01, weights: [1e-7] },
   dense: { intercept: 0.1, weights: [3e-4, 1e-3] },
 };
-const device: LatencyModel = { backend: 'fake', device: 'fake device', kinds, calibration: 10 };
-const edge: LatencyModel = { backend: 'fake', device: 'fake edge', kinds, calibration: 0.2 };
-
-const accuracies = [0.88, 0.9, 0.91, 0.92, 0.925];
-const alexnet: PlannerPath[] = describeModel(bAlexNet()).map((p, i) => ({
-  ...p,
-  accuracy: accuracies[i] ?? 0.9,
-}));
+const fake = {
+  device: { backend: 'fake', device: 'fake device', kinds, calibration: 10 } as LatencyModel,
+  edge: { backend: 'fake', device: 'fake edge', kinds, calibration: 0.2 } as LatencyModel,
+};
 
 /** 10 exits on a 60-layer trunk: exit e branches after 6(e+1) layers with 3 layers of its own. */
 function synthetic(): PlannerPath[] {
@@ -108,11 +119,14 @@ const list = inputs(decisions);
 const machine = describeMachine();
 const load = loadavg().map((x) => Math.round(x * 100) / 100);
 const results = [];
-for (const [name, paths] of [
-  ['b-alexnet (5 exits)', alexnet],
-  ['synthetic (10 exits, 60-layer trunk)', synthetic()],
+for (const [name, paths, models] of [
+  ['b-alexnet (5 exits), shipped profiles', alexnet, shipped],
+  ['synthetic (10 exits, 60-layer trunk), fake profiles', synthetic(), fake],
 ] as const) {
-  const planner = compilePlanner(paths, device, edge, { encoding: 'int8', classes: 10 });
+  const planner = compilePlanner(paths, models.device, models.edge, {
+    encoding: 'int8',
+    classes: 10,
+  });
   const candidates = paths.reduce((s, p) => s + p.layers.length + 1, 0);
   for (let w = 0; w < 3; w++) time(planner, list);
   const us: number[] = [];
@@ -143,7 +157,8 @@ const md = [
   '',
   `Static Edgent decisions (\`plan\`) on ${decisions} seeded random (bandwidth, RTT, deadline)`,
   `inputs per run (50 kbit/s-2 Mbit/s, RTT 0-40 ms, deadlines 20 ms-1 s); 3 warm-up runs,`,
-  `then the median of ${runs}. Fake latency models; int8 encoding.`,
+  `then the median of ${runs}; int8 encoding. B-AlexNet uses the shipped profiles`,
+  '(`models/b-alexnet-fmnist/profiles/`), the synthetic model fake latency models.',
   '',
   `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node},`,
   `${machine.platform}; load average at start ${load.join(' / ')}.`,
