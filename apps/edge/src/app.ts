@@ -1,11 +1,27 @@
 import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { HEADER_BYTES } from '@edgent/protocol';
 import fastifyStatic from '@fastify/static';
+import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
 import packageJson from '../package.json' with { type: 'json' };
 import { EdgeError } from './errors.js';
+import { listTraces } from './link/traces.js';
+import { createMetrics } from './metrics.js';
 import { type EdgeOptions, resolveOptions } from './options.js';
+import { InferencePool } from './pool/index.js';
+import { ProfileStore } from './profile-store.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { profileRoutes } from './routes/profile.js';
+import { hasToken, wsRoutes } from './routes/ws.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The edge's parts that the server entry and tests reach for. */
+    edgent: { profiles: ProfileStore; metrics: ReturnType<typeof createMetrics> };
+  }
+}
 
 /** The edge server's version, from its package.json. */
 export const version: string = packageJson.version;
@@ -17,14 +33,18 @@ const isolationHeaders = {
 } as const;
 
 /**
- * Builds the edge server without listening. Options are checked here, so a bad one fails at start.
+ * Builds the edge server without listening. Options are checked here, so a
+ * bad one fails at start. With `workers > 0` (the default) it starts the
+ * inference pool on the model (failing at start when the model folder is
+ * bad) and serves co-inference sessions at /ws; `close()` stops the pool.
  *
  * @example
- * const app = await buildApp({ modelDir: 'models/b-alexnet-fmnist', logger: false });
+ * const app = await buildApp({ modelDir: 'models/b-alexnet-fmnist', logger: false, workers: 1 });
  * const res = await app.inject({ method: 'GET', url: '/api/health' });
  */
 export async function buildApp(options: EdgeOptions = {}): Promise<FastifyInstance> {
-  const { webRoot, modelDir, logger } = resolveOptions(options);
+  const resolved = resolveOptions(options);
+  const { webRoot, modelDir, logger } = resolved;
   const app = Fastify({ logger });
 
   app.addHook('onSend', async (_request, reply, payload) => {
@@ -32,7 +52,51 @@ export async function buildApp(options: EdgeOptions = {}): Promise<FastifyInstan
     return payload;
   });
 
+  const metrics = createMetrics();
+  await app.register(metricsRoutes(metrics));
+  const profiles = new ProfileStore({
+    modelDir,
+    cacheDir: resolved.cacheDir,
+    ...(resolved.profileFile ? { profileFile: resolved.profileFile } : {}),
+    log: (msg, data) => app.log.info(data ?? {}, msg),
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.url.startsWith('/api/profile/refresh') && !hasToken(request, resolved.token)) {
+      return reply.code(401).send({
+        statusCode: 401,
+        code: 'EDGENT_ERR_UNAUTHORIZED',
+        error: 'Unauthorized',
+        message: 'this edge needs a token: Authorization: Bearer <token> or ?token=<token>',
+      });
+    }
+  });
+  await app.register(profileRoutes(profiles));
+  app.decorate('edgent', { profiles, metrics });
+
+  if (resolved.workers > 0) {
+    const pool = await InferencePool.start({
+      modelDir,
+      workers: resolved.workers,
+      backend: resolved.backend,
+    });
+    app.addHook('onClose', async () => pool.close());
+    metrics.setQueueDepthSource(() => pool.queueDepth);
+    metrics.setInFlightSource(() => pool.inFlight);
+    app.log.info(
+      { model: pool.modelId, workers: pool.workers, backends: pool.backends },
+      'inference pool ready',
+    );
+    // Frames above the payload limit are refused from their header with an error frame;
+    // messages over twice the limit are closed by the WebSocket layer (1009) before they are kept.
+    await app.register(websocket, {
+      options: { maxPayload: 2 * (resolved.maxPayloadBytes + HEADER_BYTES) },
+    });
+    await app.register(wsRoutes({ options: resolved, pool, metrics, profiles }));
+  }
+
   app.get('/api/health', async () => ({ status: 'ok', version }));
+
+  app.get('/api/traces', async () => ({ traces: await listTraces(resolved.tracesDir) }));
 
   app.get('/api/models', async (_request, reply) => {
     const manifestPath = join(modelDir, 'manifest.json');

@@ -1,17 +1,50 @@
 /**
  * Errors raised by the edge server. Each carries a stable `code`.
  *
- *   EdgeError                    base class, `code` + message
- *   ├── EDGENT_ERR_BAD_OPTION    buildApp() received an option it cannot use
- *   ├── EDGENT_ERR_NO_MODEL      no manifest.json in the model folder
- *   └── EDGENT_ERR_BAD_MANIFEST  manifest.json is there but is not JSON
+ *   EdgeError                      base class, `code` + message
+ *   ├── EDGENT_ERR_BAD_OPTION      buildApp() received an option it cannot use
+ *   ├── EDGENT_ERR_NO_MODEL        no manifest.json in the model folder
+ *   ├── EDGENT_ERR_BAD_MANIFEST    manifest.json is there but is not JSON
+ *   ├── inference pool (pool/): InferencePool.start() and run()
+ *   │   ├── EDGENT_ERR_BUSY            maxQueue requests already wait for the busy workers
+ *   │   ├── EDGENT_ERR_CLOSED          the pool is closed or closing
+ *   │   ├── EDGENT_ERR_ABORTED         the request's AbortSignal fired
+ *   │   ├── EDGENT_ERR_WORKER_FAILED   a worker could not start, died, or hit an unexpected error
+ *   │   ├── EDGENT_ERR_BAD_DTYPE       a request's dtype is not float32, float16, int8 or uint8
+ *   │   └── with the codes of the package that defines them (same code, same meaning):
+ *   │       EDGENT_ERR_BAD_EXIT, EDGENT_ERR_BAD_PARTITION, EDGENT_ERR_BAD_INPUT_SHAPE,
+ *   │       EDGENT_ERR_BAD_WEIGHTS, EDGENT_ERR_HASH_MISMATCH (@edgent/model);
+ *   │       EDGENT_ERR_TENSOR_SHAPE_MISMATCH (payload length), EDGENT_ERR_TENSOR_BAD_QUANT
+ *   │       (@edgent/protocol)
+ *   ├── EDGENT_ERR_BAD_PROFILE     the configured profile file is unreadable or for another model
+ *   ├── EDGENT_ERR_PROFILE_FAILED  profiling the edge in its worker thread failed or was stopped
+ *   ├── EDGENT_ERR_BAD_LINK        a link emulator setting (rate, delay, scale, trace) or message
+ *   │                              size it cannot use (link/emulator.ts)
+ *   └── EDGENT_ERR_NO_TRACE        no trace file of that name in the traces folder, or not a
+ *                                  valid trace name (link/traces.ts)
  */
 
 /** Stable codes of {@link EdgeError}. */
 export type EdgeErrorCode =
   | 'EDGENT_ERR_BAD_OPTION'
   | 'EDGENT_ERR_NO_MODEL'
-  | 'EDGENT_ERR_BAD_MANIFEST';
+  | 'EDGENT_ERR_BAD_MANIFEST'
+  | 'EDGENT_ERR_BUSY'
+  | 'EDGENT_ERR_CLOSED'
+  | 'EDGENT_ERR_ABORTED'
+  | 'EDGENT_ERR_WORKER_FAILED'
+  | 'EDGENT_ERR_BAD_DTYPE'
+  | 'EDGENT_ERR_BAD_EXIT'
+  | 'EDGENT_ERR_BAD_PARTITION'
+  | 'EDGENT_ERR_BAD_INPUT_SHAPE'
+  | 'EDGENT_ERR_BAD_WEIGHTS'
+  | 'EDGENT_ERR_HASH_MISMATCH'
+  | 'EDGENT_ERR_TENSOR_SHAPE_MISMATCH'
+  | 'EDGENT_ERR_TENSOR_BAD_QUANT'
+  | 'EDGENT_ERR_BAD_PROFILE'
+  | 'EDGENT_ERR_PROFILE_FAILED'
+  | 'EDGENT_ERR_BAD_LINK'
+  | 'EDGENT_ERR_NO_TRACE';
 
 /** An edge server error with a stable code a client or test can match on. */
 export class EdgeError extends Error {

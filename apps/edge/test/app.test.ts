@@ -23,7 +23,7 @@ afterEach(async () => {
 });
 
 async function build(): Promise<FastifyInstance> {
-  app = await buildApp({ modelDir, webRoot, logger: false });
+  app = await buildApp({ modelDir, webRoot, logger: false, workers: 0 });
   return app;
 }
 

@@ -196,10 +196,13 @@ export async function profileDevice(
     onProgress: (done, total) => settings.onPhase?.(name, done, total),
   });
   const configs = layerConfigurations(settings.seed, settings.perKind);
-  const layers = (await profileLayers(configs, phase('layers'))).map((s, i) => ({
-    ...s,
-    heldout: i % 4 === 3,
-  }));
+  // Every fourth configuration of each kind is held out from fitting.
+  const seen = new Map<LayerKind, number>();
+  const layers = (await profileLayers(configs, phase('layers'))).map((s) => {
+    const j = seen.get(s.kind) ?? 0;
+    seen.set(s.kind, j + 1);
+    return { ...s, heldout: j % 4 === 3 };
+  });
   const samples = await profileModel(model, phase('model'));
   const meta = { backend: settings.backend, device: settings.device };
   const variants = fitVariants(model, layers, samples, statistic, meta);

@@ -1,8 +1,17 @@
 /**
  * @edgent/protocol: the binary frames and JSON control messages between the
- * device (browser) and the edge (Node), defined once for both. Pure and
- * browser-safe: DataView, Uint8Array and zod only.
+ * device (browser) and the edge (Node), defined once for both, and the
+ * Channel they travel over. Pure and browser-safe: DataView, Uint8Array and
+ * zod only.
  */
+export {
+  type Channel,
+  type ChannelMessage,
+  memoryPair,
+  type WebSocketLike,
+  type WebSocketLikeEvent,
+  wsChannel,
+} from './channel';
 export {
   CONTROL_TYPES,
   type Control,
@@ -21,6 +30,7 @@ export {
   parseControl,
   validateControl,
 } from './control';
+export { type ErrorFrameFields, encodeErrorFrame, readErrorFrame } from './error-frame';
 export { ProtocolError, type ProtocolErrorCode } from './errors';
 export {
   carriesTiming,

@@ -44,8 +44,8 @@ export function registerProfile(program: Command): void {
     .option('--model-dir <dir>', 'model whose layers and slices to time', defaultModelDir)
     .option(
       '--per-kind <n>',
-      'layer configurations per layer kind (a quarter held out)',
-      intArg(4, 1000),
+      'layer configurations per layer kind (a quarter held out; 8 or more, so each regression has enough to fit)',
+      intArg(8, 1000),
       24,
     )
     .option('--warmup <n>', 'untimed rounds over every job before timing', intArg(0, 100), 2)

@@ -1,0 +1,8 @@
+export type { BackendChoice } from './messages.js';
+export type { PoolOptions } from './options.js';
+export {
+  InferencePool,
+  type InferenceRequest,
+  type InferenceResult,
+  type WorkerStats,
+} from './pool.js';

@@ -1,0 +1,118 @@
+// The work of one request inside a worker: check it, decode the payload, run the tail, read back.
+import { type ExitPath, type MultiExitModel, runSlice, type Shape, tf } from '@edgent/model/node';
+import { DTYPE_BYTES, type DType, decodeTensor } from '@edgent/protocol';
+import { EdgeError } from '../errors.js';
+
+/** A tensor as it arrives, and where on which exit path it enters. */
+export interface SliceInput {
+  exit: number;
+  partition: number;
+  dtype: DType;
+  /** Including the batch dimension. */
+  shape: readonly number[];
+  scale?: number;
+  zeroPoint?: number;
+  payload: Uint8Array;
+}
+
+/** The exit's scores for a {@link SliceInput}, with the time each step took. */
+export interface SliceOutput {
+  scores: Float32Array;
+  shape: number[];
+  decodeMs: number;
+  computeMs: number;
+}
+
+/**
+ * Checks exit, partition, dtype and shape against the model's exit paths. Throws an EdgeError
+ * whose message names the value received and the valid ones.
+ */
+export function checkInput(modelId: string, paths: readonly ExitPath[], input: SliceInput): void {
+  const { exit, partition, dtype, shape } = input;
+  const path = Number.isInteger(exit) ? paths[exit] : undefined;
+  if (path === undefined) {
+    throw new EdgeError(
+      'EDGENT_ERR_BAD_EXIT',
+      `exit ${String(exit)} out of range: model ${modelId} has exits 0..${paths.length - 1}`,
+    );
+  }
+  const n = path.layers.length;
+  if (!Number.isInteger(partition) || partition < 0 || partition > n) {
+    throw new EdgeError(
+      'EDGENT_ERR_BAD_PARTITION',
+      `partition ${String(partition)} out of range for exit ${exit}, which has partitions 0..${n}`,
+    );
+  }
+  if (typeof dtype !== 'string' || !Object.hasOwn(DTYPE_BYTES, dtype)) {
+    throw new EdgeError(
+      'EDGENT_ERR_BAD_DTYPE',
+      `dtype ${JSON.stringify(dtype)} is not one of ${Object.keys(DTYPE_BYTES).join(', ')}`,
+    );
+  }
+  const expected = inputShapeAt(path, partition);
+  const batch = Array.isArray(shape) ? shape[0] : undefined;
+  const fits =
+    Array.isArray(shape) &&
+    shape.length === expected.length + 1 &&
+    Number.isSafeInteger(batch) &&
+    (batch as number) >= 1 &&
+    expected.every((d, i) => shape[i + 1] === d);
+  if (!fits) {
+    const got = Array.isArray(shape) ? `[${shape.join(', ')}]` : String(shape);
+    throw new EdgeError(
+      'EDGENT_ERR_BAD_INPUT_SHAPE',
+      `partition ${partition} of exit ${exit} takes [N, ${expected.join(', ')}] with N >= 1, got ${got}`,
+    );
+  }
+}
+
+/**
+ * Runs layers [partition, end) of the exit path on the decoded payload and reads the scores
+ * back. Frees every tensor it makes, also when it throws. `now` is a millisecond clock.
+ */
+export function runInput(
+  model: MultiExitModel,
+  paths: readonly ExitPath[],
+  input: SliceInput,
+  now: () => number,
+): SliceOutput {
+  checkInput(model.spec.id, paths, input);
+  const end = (paths[input.exit] as ExitPath).layers.length;
+  const t0 = now();
+  const x = tf.tensor(decodeTensor(input), [...input.shape], 'float32');
+  const t1 = now();
+  let y: tf.Tensor;
+  try {
+    y = runSlice(model, input.exit, input.partition, end, x);
+  } finally {
+    x.dispose();
+  }
+  try {
+    const scores = (y.dataSync() as Float32Array).slice();
+    return { scores, shape: [...y.shape], decodeMs: t1 - t0, computeMs: now() - t1 };
+  } finally {
+    y.dispose();
+  }
+}
+
+/** Runs every exit path once on a zero input, so the first request pays no start-up cost. */
+export function warmUp(model: MultiExitModel, paths: readonly ExitPath[]): void {
+  const x = tf.zeros([1, ...model.spec.input]);
+  try {
+    for (const path of paths) {
+      const y = runSlice(model, path.exit, 0, path.layers.length, x);
+      y.dataSync();
+      y.dispose();
+    }
+  } finally {
+    x.dispose();
+  }
+}
+
+/** Shape of one example entering layer `partition` of the path (the scores' shape at the end). */
+function inputShapeAt(path: ExitPath, partition: number): Shape {
+  const { layers } = path;
+  const layer = partition < layers.length ? layers[partition] : layers[layers.length - 1];
+  if (!layer) return [];
+  return partition < layers.length ? layer.inputShape : layer.outputShape;
+}

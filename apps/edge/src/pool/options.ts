@@ -1,0 +1,79 @@
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { EdgeError } from '../errors.js';
+import type { BackendChoice } from './messages.js';
+
+/** Options of {@link InferencePool.start}. Only `modelDir` is required. */
+export interface PoolOptions {
+  /** Folder of the model: `manifest.json` and its weights. */
+  modelDir: string;
+  /** Worker threads; default: os.availableParallelism(). */
+  workers?: number;
+  /** Requests waiting beyond the busy workers before run() rejects with EDGENT_ERR_BUSY; default 256. */
+  maxQueue?: number;
+  /** 'auto' (tfjs-node when installed, else wasm), 'wasm' or 'cpu'. Default 'auto'. */
+  backend?: BackendChoice;
+}
+
+/** {@link PoolOptions} checked, with defaults filled in and the folder made absolute. */
+export interface ResolvedPoolOptions {
+  modelDir: string;
+  workers: number;
+  maxQueue: number;
+  backend: BackendChoice;
+}
+
+const allowedKeys = ['modelDir', 'workers', 'maxQueue', 'backend'] as const;
+const backends: readonly BackendChoice[] = ['auto', 'wasm', 'cpu'];
+
+/**
+ * Checks pool options and fills in defaults. Throws an EdgeError EDGENT_ERR_BAD_OPTION naming
+ * the option, the value received and what is allowed.
+ */
+export function resolvePoolOptions(options: PoolOptions): ResolvedPoolOptions {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw badOption('options', options, 'an object with at least modelDir');
+  }
+  for (const key of Object.keys(options)) {
+    if (!(allowedKeys as readonly string[]).includes(key)) {
+      const value = describe((options as unknown as Record<string, unknown>)[key]);
+      throw new EdgeError(
+        'EDGENT_ERR_BAD_OPTION',
+        `unknown pool option ${key} (received ${value}); allowed options: ${allowedKeys.join(', ')}`,
+      );
+    }
+  }
+  const { modelDir, workers, maxQueue, backend } = options;
+  if (typeof modelDir !== 'string' || modelDir.trim() === '') {
+    throw badOption('modelDir', modelDir, 'a path to a model folder (a non-empty string)');
+  }
+  if (workers !== undefined && !(Number.isSafeInteger(workers) && workers >= 1)) {
+    throw badOption('workers', workers, 'an integer >= 1, or omitted for one per core');
+  }
+  if (maxQueue !== undefined && !(Number.isSafeInteger(maxQueue) && maxQueue >= 0)) {
+    throw badOption('maxQueue', maxQueue, 'an integer >= 0, or omitted for 256');
+  }
+  if (backend !== undefined && !backends.includes(backend)) {
+    throw badOption('backend', backend, `one of ${backends.map((b) => `'${b}'`).join(', ')}`);
+  }
+  return {
+    modelDir: resolve(modelDir),
+    workers: workers ?? availableParallelism(),
+    maxQueue: maxQueue ?? 256,
+    backend: backend ?? 'auto',
+  };
+}
+
+function badOption(name: string, value: unknown, allowed: string): EdgeError {
+  return new EdgeError(
+    'EDGENT_ERR_BAD_OPTION',
+    `pool option ${name} must be ${allowed}; received ${describe(value)}`,
+  );
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === 'object') return Array.isArray(value) ? 'an array' : 'an object';
+  return `${String(value)} (${typeof value})`;
+}

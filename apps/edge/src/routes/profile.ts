@@ -1,0 +1,47 @@
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { EdgeError } from '../errors.js';
+import type { ProfileStore } from '../profile-store.js';
+
+/**
+ * Serves the edge's latency profile from `store`, never holding a request while profiling:
+ * - `GET /api/profile`: 200 with the profile; 202 with `{ status }` while the first one is being
+ *   profiled (the request starts that run); the previous profile stays served during a refresh;
+ * - `POST /api/profile/refresh`: 202 with `{ status }`, starting a run unless one is running;
+ * - `GET /api/profile/status`: 200 with `{ status }`.
+ * Errors are `{ statusCode, code, error, message }`: 404 `EDGENT_ERR_NO_MODEL`, else 500.
+ * Closing the app stops a running profiling worker.
+ *
+ * @example await app.register(profileRoutes(new ProfileStore({ modelDir, cacheDir })));
+ */
+export function profileRoutes(store: ProfileStore): FastifyPluginAsync {
+  return async (app) => {
+    app.addHook('onClose', () => store.close());
+
+    app.get('/api/profile', async (_request, reply) => {
+      try {
+        const profile = await store.available();
+        if (profile) return profile;
+      } catch (error) {
+        if (error instanceof EdgeError) return sendError(reply, error);
+        throw error;
+      }
+      return reply.code(202).send({ status: store.status });
+    });
+
+    app.post('/api/profile/refresh', async (_request, reply) => {
+      // Not awaited: the run takes seconds; its outcome shows in the status.
+      store.refresh().catch(() => {});
+      return reply.code(202).send({ status: store.status });
+    });
+
+    app.get('/api/profile/status', async () => ({ status: store.status }));
+  };
+}
+
+function sendError(reply: FastifyReply, cause: EdgeError): FastifyReply {
+  const [statusCode, error] =
+    cause.code === 'EDGENT_ERR_NO_MODEL' ? [404, 'Not Found'] : [500, 'Internal Server Error'];
+  return reply
+    .code(statusCode)
+    .send({ statusCode, code: cause.code, error, message: cause.message });
+}

@@ -1,0 +1,303 @@
+import { describeModel, type ModelManifest, type MultiExitModel, runSlice } from '@edgent/model';
+import {
+  type BandwidthEstimate,
+  type BandwidthEstimator,
+  type BaselineName,
+  type Breakdown,
+  type CompiledPlanner,
+  compilePlanner,
+  createBandwidthEstimator,
+  type Encoding,
+  type LatencyModel,
+  type Plan,
+  type PlannerPath,
+  runBaselines,
+} from '@edgent/planner';
+import { encodeTensor, HEADER_BYTES } from '@edgent/protocol';
+import * as tf from '@tensorflow/tfjs-core';
+import type { EdgeClient } from './edge-client';
+import { DeviceError } from './errors';
+
+/**
+ * The device side of Edgent, shared by the page and `edgent device`: it
+ * measures its link to the edge (transfers and idle probes), plans with the
+ * shared planner, runs the head of the chosen exit path, sends the
+ * intermediate tensor, and reports the predicted and measured breakdown.
+ * Without an edge it answers from the device-only plan that fits best.
+ */
+
+/** What one classification did. */
+export interface Classification {
+  label: number;
+  confidence: number;
+  scores: Float32Array;
+  plan: Plan;
+  /** Measured, ms; the parts sum to `total`. Upload and download split the measured transfer time in the plan's predicted proportion. */
+  measured: Breakdown;
+  /** The link estimate the plan used (undefined: none yet, or offline). */
+  bandwidth?: BandwidthEstimate;
+  /** false when the edge was unreachable and the device-only plan answered. */
+  online: boolean;
+  /** What each baseline would have chosen for the same inputs. */
+  baselines: Record<BaselineName, Plan>;
+}
+
+/** Options of CoInference. */
+export interface CoInferenceOptions {
+  model: MultiExitModel;
+  manifest: ModelManifest;
+  device: LatencyModel;
+  edge: LatencyModel;
+  encoding?: Encoding;
+  /** Milliseconds, monotonic. */
+  now: () => number;
+  estimator?: BandwidthEstimator;
+}
+
+/** A probe round's result. */
+export interface LinkMeasurement {
+  bandwidth?: BandwidthEstimate;
+  rttMs: number;
+}
+
+const PROBE_MIN_BYTES = 1024;
+const PROBE_MAX_BYTES = 256 * 1024;
+
+/** Co-inference for one model on this device. */
+export class CoInference {
+  readonly paths: PlannerPath[];
+  private planner: CompiledPlanner;
+  private edgeClient: EdgeClient | undefined;
+  private readonly estimator: BandwidthEstimator;
+  private encodingValue: Encoding;
+  private deviceModel: LatencyModel;
+  private edgeModel: LatencyModel;
+  private rtt: number | undefined;
+
+  constructor(private readonly options: CoInferenceOptions) {
+    const accuracy = options.manifest.evaluation?.exits.map((e) => e.accuracy);
+    if (!accuracy) {
+      throw new DeviceError(
+        'EDGENT_ERR_NO_ACCURACY',
+        `model ${options.manifest.id} records no per-exit accuracy; the planner needs it`,
+      );
+    }
+    this.paths = describeModel(options.model.spec).map((p) => ({
+      ...p,
+      accuracy: accuracy[p.exit] ?? 0,
+    }));
+    this.encodingValue = options.encoding ?? 'float32';
+    this.deviceModel = options.device;
+    this.edgeModel = options.edge;
+    this.estimator = options.estimator ?? createBandwidthEstimator();
+    this.planner = this.compile();
+  }
+
+  /** Uses `client` for co-inference; undefined: offline, device-only plans. */
+  setEdge(client: EdgeClient | undefined): void {
+    this.edgeClient = client;
+  }
+
+  get edge(): EdgeClient | undefined {
+    return this.edgeClient && !this.edgeClient.closed ? this.edgeClient : undefined;
+  }
+
+  get encoding(): Encoding {
+    return this.encodingValue;
+  }
+
+  set encoding(value: Encoding) {
+    this.encodingValue = value;
+    this.planner = this.compile();
+  }
+
+  /** Replaces the latency models (e.g. after re-profiling). */
+  setLatency(models: { device?: LatencyModel; edge?: LatencyModel }): void {
+    if (models.device) this.deviceModel = models.device;
+    if (models.edge) this.edgeModel = models.edge;
+    this.planner = this.compile();
+  }
+
+  /** The current link estimate, if any. */
+  get bandwidth(): BandwidthEstimate | undefined {
+    return this.estimator.estimate();
+  }
+
+  /** The RTT estimate, ms, if any. */
+  get rttMs(): number | undefined {
+    return this.rtt;
+  }
+
+  /**
+   * Measures the link with idle probes: an empty one for the round trip,
+   * then `rounds` probes sized to take about 100 ms at the current estimate.
+   */
+  async measureLink(rounds = 2): Promise<LinkMeasurement> {
+    const edge = this.edge;
+    if (!edge) throw new DeviceError('EDGENT_ERR_CLOSED', 'no edge to measure the link to');
+    const empty = await edge.probe(0);
+    for (let i = 0; i < rounds; i++) {
+      const bps = this.estimator.estimate()?.bps ?? 1e6;
+      const size = Math.round(Math.min(PROBE_MAX_BYTES, Math.max(PROBE_MIN_BYTES, bps / 80)));
+      const big = await edge.probe(size);
+      // Two sizes give the rate and the round trip: elapsed = rtt + 8 bytes / rate.
+      const extraMs = big.elapsedMs - big.edgeMs - (empty.elapsedMs - empty.edgeMs);
+      const bytes = big.bytesUp - empty.bytesUp;
+      if (extraMs > 0) {
+        const rate = (8 * bytes) / (extraMs / 1000);
+        const wireEmpty = (8 * (empty.bytesUp + empty.bytesDown)) / rate;
+        this.rtt = Math.max(0, empty.elapsedMs - empty.edgeMs - 1000 * wireEmpty);
+        this.estimator.observeRtt(this.rtt || 1e-3);
+      }
+      this.estimator.observe({
+        bytes: big.bytesUp + big.bytesDown,
+        elapsedMs: big.elapsedMs,
+        edgeComputeMs: big.edgeMs,
+        rttMs: this.rtt ?? 0,
+        atMs: this.options.now(),
+      });
+    }
+    return { bandwidth: this.estimator.estimate(), rttMs: this.rtt ?? 0 };
+  }
+
+  /** Forgets the link estimate (e.g. after the link settings change). */
+  resetLink(): void {
+    this.estimator.reset();
+    this.rtt = undefined;
+  }
+
+  /** The plan for `deadlineMs` now: Edgent's choice when online, the best device-only plan when not. */
+  plan(deadlineMs: number): { plan: Plan; online: boolean; baselines: Record<BaselineName, Plan> } {
+    const input = this.planInput(deadlineMs);
+    const baselines = runBaselines(this.planner, input);
+    if (!this.edge) return { plan: baselines.exitOnly, online: false, baselines };
+    return { plan: this.planner.plan(input), online: true, baselines };
+  }
+
+  /**
+   * Classifies one image: `pixels` are the model input's values as bytes
+   * (0..255, e.g. 28x28x1 grayscale), row-major.
+   */
+  async classify(pixels: Uint8Array, deadlineMs: number): Promise<Classification> {
+    const spec = this.options.model.spec;
+    const size = spec.input.reduce((a, b) => a * b, 1);
+    if (pixels.length !== size) {
+      throw new DeviceError(
+        'EDGENT_ERR_BAD_IMAGE',
+        `expected ${size} pixel values for input [${spec.input.join(', ')}], got ${pixels.length}`,
+      );
+    }
+    const chosen = this.plan(deadlineMs);
+    try {
+      return await this.run(pixels, chosen);
+    } catch (e) {
+      // The edge went away mid-request: answer on the device, say so.
+      if (chosen.online && e instanceof DeviceError && e.code === 'EDGENT_ERR_CLOSED') {
+        return this.run(pixels, { ...chosen, plan: chosen.baselines.exitOnly, online: false });
+      }
+      throw e;
+    }
+  }
+
+  private async run(
+    pixels: Uint8Array,
+    chosen: { plan: Plan; online: boolean; baselines: Record<BaselineName, Plan> },
+  ): Promise<Classification> {
+    const { plan } = chosen;
+    const { model } = this.options;
+    const n = this.paths[plan.exit]?.layers.length ?? 0;
+    const bandwidth = this.estimator.estimate();
+    const x = tf.tidy(() => tf.div(tf.tensor(pixels, [1, ...model.spec.input], 'float32'), 255));
+    const t0 = this.options.now();
+    let head: tf.Tensor | undefined;
+    let values: Float32Array | undefined;
+    try {
+      if (plan.partition > 0) {
+        head = runSlice(model, plan.exit, 0, plan.partition, x);
+        values = (await head.data()) as Float32Array;
+      }
+      const deviceMs = plan.partition > 0 ? this.options.now() - t0 : 0;
+      if (plan.partition === n) {
+        const scores = values ?? new Float32Array(0);
+        return this.finish(scores, chosen, bandwidth, {
+          device: deviceMs,
+          upload: 0,
+          edge: 0,
+          download: 0,
+          total: deviceMs,
+        });
+      }
+      const edge = this.edge;
+      if (!edge) throw new DeviceError('EDGENT_ERR_CLOSED', 'no edge for a split plan');
+      const payload =
+        plan.partition === 0
+          ? { dtype: 'uint8' as const, shape: [1, ...model.spec.input], payload: pixels }
+          : encodeTensor(values as Float32Array, head?.shape ?? [], this.encodingValue);
+      const reply = await edge.request({ exit: plan.exit, partition: plan.partition, ...payload });
+      const edgeMs = reply.timing.queueMs + reply.timing.decodeMs + reply.timing.computeMs;
+      const transfer = Math.max(0, reply.elapsedMs - edgeMs);
+      this.estimator.observe({
+        bytes: reply.bytesUp + reply.bytesDown,
+        elapsedMs: reply.elapsedMs,
+        edgeComputeMs: edgeMs,
+        rttMs: this.rtt ?? 0,
+        atMs: this.options.now(),
+      });
+      const up = plan.predicted.upload;
+      const down = plan.predicted.download;
+      const upShare = up + down > 0 ? up / (up + down) : 0.5;
+      return this.finish(reply.scores, chosen, bandwidth, {
+        device: deviceMs,
+        upload: transfer * upShare,
+        edge: edgeMs,
+        download: transfer * (1 - upShare),
+        total: deviceMs + transfer + edgeMs,
+      });
+    } finally {
+      x.dispose();
+      head?.dispose();
+    }
+  }
+
+  private finish(
+    scores: Float32Array,
+    chosen: { plan: Plan; online: boolean; baselines: Record<BaselineName, Plan> },
+    bandwidth: BandwidthEstimate | undefined,
+    measured: Breakdown,
+  ): Classification {
+    let label = 0;
+    for (let i = 1; i < scores.length; i++) if ((scores[i] ?? 0) > (scores[label] ?? 0)) label = i;
+    // Softmax confidence of the top class.
+    let sum = 0;
+    const top = scores[label] ?? 0;
+    for (const s of scores) sum += Math.exp(s - top);
+    return {
+      label,
+      confidence: 1 / sum,
+      scores,
+      plan: chosen.plan,
+      measured,
+      ...(bandwidth ? { bandwidth } : {}),
+      online: chosen.online,
+      baselines: chosen.baselines,
+    };
+  }
+
+  private planInput(deadlineMs: number) {
+    const estimate = this.estimator.estimate();
+    return {
+      // Before any measurement, assume a slow link rather than a fast one.
+      bandwidthBps: estimate?.bps ?? 100_000,
+      rttMs: this.rtt ?? 50,
+      deadlineMs,
+    };
+  }
+
+  private compile(): CompiledPlanner {
+    return compilePlanner(this.paths, this.deviceModel, this.edgeModel, {
+      encoding: this.encodingValue,
+      classes: this.options.model.spec.classes,
+      headerBytes: HEADER_BYTES,
+    });
+  }
+}

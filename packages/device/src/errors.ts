@@ -1,0 +1,22 @@
+/**
+ * Errors of the device side. Each carries a stable `code`; codes the edge
+ * sends (in error frames and helloRefused) are passed through as they are.
+ *
+ *   DeviceError
+ *   ├── EDGENT_ERR_CLOSED            the session with the edge closed
+ *   ├── EDGENT_ERR_TIMEOUT           no answer in time
+ *   ├── EDGENT_ERR_UNEXPECTED_MESSAGE the edge answered with the wrong message type
+ *   ├── EDGENT_ERR_BAD_IMAGE         an input that is not a 28x28 (or given-size) image
+ *   └── any edge code                e.g. EDGENT_ERR_MODEL_MISMATCH, EDGENT_ERR_BAD_PARTITION
+ */
+
+/** A device-side error with a stable code. */
+export class DeviceError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'DeviceError';
+    this.code = code;
+  }
+}

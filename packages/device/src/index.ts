@@ -1,0 +1,5 @@
+// The device side of Edgent (browser-safe): the session with the edge and co-inference.
+
+export * from './co-inference';
+export * from './edge-client';
+export * from './errors';
