@@ -1,7 +1,9 @@
 import { Command, CommanderError } from 'commander';
+import { registerDevice } from './commands/device';
 import { registerEval } from './commands/eval';
 import { registerPlan } from './commands/plan';
 import { registerProfile } from './commands/profile';
+import { registerServe } from './commands/serve';
 import { registerTrain, UsageError } from './commands/train';
 
 const program = new Command('edgent')
@@ -13,6 +15,8 @@ registerTrain(program);
 registerEval(program);
 registerProfile(program);
 registerPlan(program);
+registerServe(program);
+registerDevice(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -53,3 +53,21 @@ export function formatRate(bps: number): string {
   if (bps >= 1e3) return `${+(bps / 1e3).toPrecision(3)} kbit/s`;
   return `${+bps.toPrecision(3)} bit/s`;
 }
+
+export const LINK_FORMS = 'off, 500kbit (rate), 500kbit,20ms (rate and one-way delay)';
+
+/** Parses a link setting: "off", a rate, or "rate,one-way delay" such as "500kbit,20ms". */
+export function parseLink(value: string): { rateBps: number; delayMs: number } | 'off' {
+  if (value.trim() === 'off') return 'off';
+  const [rate, delay, ...rest] = value.split(',');
+  if (rate === undefined || rest.length > 0) {
+    throw new InvalidArgumentError(`"${value}" is not a link; accepted forms: ${LINK_FORMS}.`);
+  }
+  try {
+    return { rateBps: parseRate(rate), delayMs: delay === undefined ? 0 : parseDuration(delay) };
+  } catch (e) {
+    throw new InvalidArgumentError(
+      `"${value}" is not a link (${(e as Error).message}); accepted forms: ${LINK_FORMS}.`,
+    );
+  }
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatRate, parseDuration, parseRate } from '../src/units';
+import { formatRate, parseDuration, parseLink, parseRate } from '../src/units';
 
 describe('units', () => {
   it.each([
@@ -37,4 +37,19 @@ describe('units', () => {
     expect(formatRate(300e3)).toBe('300 kbit/s');
     expect(formatRate(50)).toBe('50 bit/s');
   });
+});
+
+describe('parseLink', () => {
+  it('reads off, a rate, or a rate and a one-way delay', () => {
+    expect(parseLink('off')).toBe('off');
+    expect(parseLink('500kbit')).toEqual({ rateBps: 500_000, delayMs: 0 });
+    expect(parseLink('1.5Mbit/s,20ms')).toEqual({ rateBps: 1.5e6, delayMs: 20 });
+  });
+
+  it.each(['', '500', '500kbit,20', '500kbit,20ms,3ms', '20ms,500kbit'])(
+    'refuses %j, naming the accepted forms',
+    (bad) => {
+      expect(() => parseLink(bad)).toThrow(/accepted forms: off, 500kbit/);
+    },
+  );
 });

@@ -160,6 +160,21 @@ export class CoInference {
     return { bandwidth: this.estimator.estimate(), rttMs: this.rtt ?? 0 };
   }
 
+  /** Runs every exit path once on a blank input, so the first request does not pay for compiling kernels. */
+  async warmUp(): Promise<void> {
+    const { model } = this.options;
+    const x = tf.zeros([1, ...model.spec.input]);
+    try {
+      for (const path of this.paths) {
+        const y = runSlice(model, path.exit, 0, path.layers.length, x);
+        await y.data();
+        y.dispose();
+      }
+    } finally {
+      x.dispose();
+    }
+  }
+
   /** Forgets the link estimate (e.g. after the link settings change). */
   resetLink(): void {
     this.estimator.reset();

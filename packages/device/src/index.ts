@@ -3,3 +3,4 @@
 export * from './co-inference';
 export * from './edge-client';
 export * from './errors';
+export * from './image';

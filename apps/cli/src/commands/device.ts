@@ -1,0 +1,283 @@
+import { readFile } from 'node:fs/promises';
+import { extname, join, resolve } from 'node:path';
+import { type Classification, CoInference, EdgeClient, toModelPixels } from '@edgent/device';
+import {
+  type DeviceProfile,
+  FASHION_MNIST_CLASSES,
+  loadFashionMnist,
+  modelFromWeights,
+  readModelDir,
+  useBackend,
+} from '@edgent/model/node';
+import type { Encoding } from '@edgent/planner';
+import { wsChannel } from '@edgent/protocol';
+import Table from 'cli-table3';
+import type { Command } from 'commander';
+import jpeg from 'jpeg-js';
+import { PNG } from 'pngjs';
+import { WebSocket } from 'ws';
+import { choiceArg, intArg } from '../args';
+import { defaultModelDir } from '../paths';
+import { DURATION_FORMS, formatRate, LINK_FORMS, parseDuration, parseLink } from '../units';
+import { UsageError } from './train';
+
+interface DeviceFlags {
+  edge: string;
+  image?: string[];
+  fashionMnistTest?: number;
+  deadline: number;
+  link?: ReturnType<typeof parseLink>;
+  encoding: Encoding;
+  backend: 'cpu' | 'wasm';
+  deviceProfile?: string;
+  modelDir: string;
+  token?: string;
+  json: boolean;
+}
+
+/** One input: model pixels, and the true label when known. */
+interface Input {
+  name: string;
+  pixels: Uint8Array;
+  label?: number;
+}
+
+export function registerDevice(program: Command): void {
+  program
+    .command('device')
+    .description(
+      'be the device in Node: measure the link, plan, run the head, send the rest to the edge',
+    )
+    .requiredOption('--edge <url>', 'the edge, e.g. http://localhost:8080 (or ws://.../ws)')
+    .option('--image <file...>', 'PNG or JPEG images to classify (any size; made 28x28 grayscale)')
+    .option(
+      '--fashion-mnist-test <n>',
+      'classify the first n Fashion-MNIST test images',
+      intArg(1, 10_000),
+    )
+    .requiredOption('--deadline <time>', `latency requirement: ${DURATION_FORMS}`, parseDuration)
+    .option('--link <link>', `ask the edge to emulate a link: ${LINK_FORMS}`, parseLink)
+    .option(
+      '--encoding <name>',
+      'payload encoding: float32, float16, int8',
+      choiceArg(['float32', 'float16', 'int8'] as const),
+      'float32',
+    )
+    .option(
+      '--backend <name>',
+      'tfjs backend of this device: cpu (slow, matches the shipped device profile) or wasm',
+      choiceArg(['cpu', 'wasm'] as const),
+      'cpu',
+    )
+    .option(
+      '--device-profile <file>',
+      "this device's latency profile (default: the shipped one for the backend)",
+    )
+    .option('--model-dir <dir>', 'the model (must be the one the edge serves)', defaultModelDir)
+    .option('--token <secret>', 'bearer token the edge asks for')
+    .option('--json', 'print one JSON object per request', false)
+    .action(async (flags: DeviceFlags) => {
+      if (!flags.image === (flags.fashionMnistTest === undefined)) {
+        throw new UsageError('give exactly one of --image FILE... and --fashion-mnist-test N');
+      }
+      const inputs = flags.image
+        ? await Promise.all(flags.image.map(readImage))
+        : fashionMnist(flags.fashionMnistTest as number);
+      await useBackend(flags.backend);
+      const modelDir = resolve(flags.modelDir);
+      const { manifest, weights } = await readModelDir(modelDir);
+      const model = modelFromWeights(manifest.architecture, weights);
+      // The shipped profiles were both made on this machine: cpu as the device, wasm as the edge.
+      const profileFile =
+        flags.deviceProfile ??
+        join(modelDir, 'profiles', flags.backend === 'cpu' ? 'device.json' : 'edge.json');
+      const deviceProfile = JSON.parse(await readFile(profileFile, 'utf8')) as DeviceProfile;
+
+      const client = await EdgeClient.connect(await openSocket(flags.edge, flags.token), {
+        model: { id: manifest.id, hash: manifest.hash },
+        now: () => performance.now(),
+        client: { name: 'edgent device', backend: flags.backend },
+      });
+      const edgeProfile = (await client.profile()) as unknown as DeviceProfile;
+      const co = new CoInference({
+        model,
+        manifest,
+        device: deviceProfile.latency,
+        edge: edgeProfile.latency,
+        encoding: flags.encoding,
+        now: () => performance.now(),
+      });
+      co.setEdge(client);
+      const say = (line: string) => {
+        if (!flags.json) process.stdout.write(`${line}\n`);
+      };
+      say(
+        `Edge ${flags.edge}: model ${manifest.id}, edge profile ${edgeProfile.backend} (${edgeProfile.device})`,
+      );
+      say(`Device: tfjs ${flags.backend}, profile ${profileFile}`);
+      if (flags.link) {
+        await client.setLink(
+          flags.link === 'off'
+            ? { type: 'link', mode: 'off' }
+            : {
+                type: 'link',
+                mode: 'fixed',
+                rateBps: flags.link.rateBps,
+                delayMs: flags.link.delayMs,
+              },
+        );
+        say(
+          flags.link === 'off'
+            ? 'Link emulation off'
+            : `Edge emulates ${formatRate(flags.link.rateBps)} with ${flags.link.delayMs} ms one-way delay`,
+        );
+      }
+      await co.warmUp();
+      const link = await co.measureLink(3);
+      say(
+        `Measured link: ${link.bandwidth ? formatRate(link.bandwidth.bps) : 'unknown'}, RTT ${link.rttMs.toFixed(1)} ms\n`,
+      );
+
+      const results: { input: Input; r: Classification }[] = [];
+      for (const [i, input] of inputs.entries()) {
+        const r = await co.classify(input.pixels, flags.deadline);
+        results.push({ input, r });
+        if (flags.json) {
+          process.stdout.write(
+            `${JSON.stringify({
+              index: i,
+              name: input.name,
+              label: input.label,
+              class: r.label,
+              className: FASHION_MNIST_CLASSES[r.label],
+              confidence: r.confidence,
+              plan: r.plan,
+              measured: r.measured,
+              bandwidthBps: r.bandwidth?.bps,
+              online: r.online,
+              deadlineMet: r.measured.total <= flags.deadline,
+            })}\n`,
+          );
+        } else
+          say(describe(i, input, r, flags.deadline, co.paths[r.plan.exit]?.layers.length ?? 0));
+      }
+      client.close();
+      if (!flags.json) say(`\n${summary(results, flags.deadline)}`);
+    });
+}
+
+const b = (x: number) => x.toFixed(2);
+
+function describe(i: number, input: Input, r: Classification, deadline: number, n: number): string {
+  const p = r.plan.predicted;
+  const m = r.measured;
+  const where =
+    r.plan.partition === 0
+      ? 'edge-only'
+      : r.plan.partition === n
+        ? 'device-only'
+        : `split ${r.plan.partition}/${n}`;
+  const truth =
+    input.label === undefined
+      ? ''
+      : ` (true: ${FASHION_MNIST_CLASSES[input.label]}${input.label === r.label ? '' : ', WRONG'})`;
+  return (
+    `#${i} ${input.name}: ${FASHION_MNIST_CLASSES[r.label]} ${(100 * r.confidence).toFixed(1)}%${truth}\n` +
+    `   plan exit ${r.plan.exit} ${where}${r.online ? '' : ' [edge unreachable: device-only]'}, link ${r.bandwidth ? formatRate(r.bandwidth.bps) : '?'}\n` +
+    `   predicted ${b(p.total)} ms = device ${b(p.device)} + up ${b(p.upload)} + edge ${b(p.edge)} + down ${b(p.download)}\n` +
+    `   measured  ${b(m.total)} ms = device ${b(m.device)} + up ${b(m.upload)} + edge ${b(m.edge)} + down ${b(m.download)}` +
+    `  ${m.total <= deadline ? 'met' : 'MISSED'} the ${deadline} ms deadline`
+  );
+}
+
+function summary(results: { input: Input; r: Classification }[], deadline: number): string {
+  const labelled = results.filter((x) => x.input.label !== undefined);
+  const right = labelled.filter((x) => x.input.label === x.r.label).length;
+  const met = results.filter((x) => x.r.measured.total <= deadline).length;
+  const plans = new Map<string, number>();
+  for (const { r } of results) {
+    const key = `exit ${r.plan.exit}, partition ${r.plan.partition}`;
+    plans.set(key, (plans.get(key) ?? 0) + 1);
+  }
+  const t = new Table({ style: { head: [], border: [] } });
+  t.push(['requests', String(results.length)]);
+  if (labelled.length) t.push(['correct', `${right} of ${labelled.length}`]);
+  t.push(['deadline met', `${met} of ${results.length}`]);
+  const totals = results.map((x) => x.r.measured.total).sort((a, c) => a - c);
+  t.push(['median measured total', `${b(totals[Math.floor(totals.length / 2)] ?? 0)} ms`]);
+  t.push(['plans', [...plans].map(([k, v]) => `${k}: ${v}`).join('\n')]);
+  return t.toString();
+}
+
+function fashionMnist(n: number): Input[] {
+  const { images, labels } = loadFashionMnist({ split: 'test', limit: n });
+  return Array.from({ length: n }, (_, i) => ({
+    name: `test[${i}]`,
+    pixels: Uint8Array.from(images.subarray(784 * i, 784 * (i + 1)), (v) => Math.round(v * 255)),
+    label: labels[i] as number,
+  }));
+}
+
+async function readImage(file: string): Promise<Input> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (e) {
+    throw new UsageError(`cannot read --image ${file}: ${(e as Error).message}`);
+  }
+  const ext = extname(file).toLowerCase();
+  try {
+    if (ext === '.png') {
+      const png = PNG.sync.read(bytes);
+      return {
+        name: file,
+        pixels: toModelPixels({ data: png.data, width: png.width, height: png.height, channels: 4 })
+          .pixels,
+      };
+    }
+    if (ext === '.jpg' || ext === '.jpeg') {
+      const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true });
+      return {
+        name: file,
+        pixels: toModelPixels({ data: img.data, width: img.width, height: img.height, channels: 4 })
+          .pixels,
+      };
+    }
+  } catch (e) {
+    throw new UsageError(
+      `--image ${file} is not a readable ${ext.slice(1).toUpperCase()}: ${(e as Error).message}`,
+    );
+  }
+  throw new UsageError(`--image ${file}: only .png, .jpg and .jpeg files are read here`);
+}
+
+async function openSocket(edge: string, token: string | undefined) {
+  let url: URL;
+  try {
+    url = new URL(edge);
+  } catch {
+    throw new UsageError(`--edge ${edge} is not a URL; e.g. http://localhost:8080`);
+  }
+  if (url.protocol === 'http:' || url.protocol === 'https:') {
+    url.protocol = url.protocol === 'http:' ? 'ws:' : 'wss:';
+  }
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
+    throw new UsageError(`--edge ${edge}: expected an http(s):// or ws(s):// URL`);
+  }
+  if (url.pathname === '/' || url.pathname === '') url.pathname = '/ws';
+  const socket = new WebSocket(url, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+  await new Promise<void>((ok, fail) => {
+    socket.once('open', () => ok());
+    socket.once('unexpected-response', (_req, res) =>
+      fail(
+        new UsageError(
+          `the edge at ${url} answered HTTP ${res.statusCode} to the WebSocket upgrade`,
+        ),
+      ),
+    );
+    socket.once('error', (e) =>
+      fail(new UsageError(`cannot reach the edge at ${url}: ${e.message}`)),
+    );
+  });
+  return wsChannel(socket as never);
+}

@@ -1,0 +1,61 @@
+import { resolve } from 'node:path';
+import { EdgeError, serve } from '@edgent/edge';
+import type { Command } from 'commander';
+import { choiceArg, intArg } from '../args';
+import { defaultModelDir } from '../paths';
+import { UsageError } from './train';
+
+interface ServeFlags {
+  port: number;
+  host: string;
+  modelDir: string;
+  workers?: number;
+  backend: 'auto' | 'wasm' | 'cpu';
+  token?: string;
+  allowOrigin?: string[];
+  profileFile?: string;
+  tracesDir?: string;
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('run the edge server: the page, /ws co-inference, /api and /metrics')
+    .option('--port <n>', 'port to listen on (0: any free port)', intArg(0, 65535), 8080)
+    .option('--host <addr>', 'address to listen on', '0.0.0.0')
+    .option('--model-dir <dir>', 'model to serve', defaultModelDir)
+    .option('--workers <n>', 'inference worker threads (default: one per core)', intArg(1, 256))
+    .option(
+      '--backend <name>',
+      'tfjs backend of the workers: auto (tfjs-node when installed, else wasm), wasm, cpu',
+      choiceArg(['auto', 'wasm', 'cpu'] as const),
+      'auto',
+    )
+    .option('--token <secret>', 'require this bearer token for /ws (or ?token=)')
+    .option('--allow-origin <origin...>', 'origins besides the edge itself that may open /ws')
+    .option('--profile-file <file>', 'serve this latency profile instead of profiling the edge')
+    .option('--traces-dir <dir>', 'bandwidth traces (<name>.tsv) the link emulator may replay')
+    .action(async (flags: ServeFlags) => {
+      try {
+        const { url } = await serve(
+          {
+            modelDir: resolve(flags.modelDir),
+            backend: flags.backend,
+            logger: { level: 'info' },
+            ...(flags.workers === undefined ? {} : { workers: flags.workers }),
+            ...(flags.token === undefined ? {} : { token: flags.token }),
+            ...(flags.allowOrigin === undefined ? {} : { allowedOrigins: flags.allowOrigin }),
+            ...(flags.profileFile === undefined ? {} : { profileFile: resolve(flags.profileFile) }),
+            ...(flags.tracesDir === undefined ? {} : { tracesDir: resolve(flags.tracesDir) }),
+          },
+          { port: flags.port, host: flags.host },
+        );
+        process.stdout.write(`Edgent edge listening on ${url}\n`);
+      } catch (e) {
+        if (e instanceof EdgeError && e.code === 'EDGENT_ERR_BAD_OPTION') {
+          throw new UsageError(e.message);
+        }
+        throw e;
+      }
+    });
+}

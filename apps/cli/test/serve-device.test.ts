@@ -1,0 +1,167 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadFashionMnist } from '@edgent/model/node';
+import { PNG } from 'pngjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './run-cli';
+
+const bin = fileURLToPath(new URL('../bin/edgent.js', import.meta.url));
+const profile = fileURLToPath(
+  new URL('../../../models/b-alexnet-fmnist/profiles/edge.json', import.meta.url),
+);
+let server: ChildProcess;
+let url = '';
+let exited: Promise<number | null>;
+
+beforeAll(async () => {
+  server = spawn(
+    process.execPath,
+    [
+      bin,
+      'serve',
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--workers',
+      '1',
+      '--profile-file',
+      profile,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  exited = new Promise((resolve) => server.once('exit', (code) => resolve(code)));
+  url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    server.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /Edgent edge listening on (http:\/\/\S+)/.exec(out);
+      if (m?.[1]) resolve(m[1]);
+    });
+    server.once('exit', (code) => reject(new Error(`edgent serve exited ${code}: ${out}`)));
+  });
+}, 60_000);
+
+afterAll(async () => {
+  if (server.exitCode === null) server.kill('SIGINT');
+  await exited;
+});
+
+describe('edgent serve and edgent device', () => {
+  it('classifies Fashion-MNIST test images through the edge, one JSON line per request', async () => {
+    const r = await runCli([
+      'device',
+      '--edge',
+      url,
+      '--fashion-mnist-test',
+      '4',
+      '--deadline',
+      '20ms',
+      '--link',
+      '2Mbit,5ms',
+      '--backend',
+      'wasm',
+      '--json',
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(4);
+    for (const l of lines) {
+      expect(l.online).toBe(true);
+      expect(l.class).toBe(l.label);
+      const m = l.measured;
+      expect(m.device + m.upload + m.edge + m.download).toBeCloseTo(m.total, 9);
+    }
+  });
+
+  it('reads a PNG photo of any size, dark on light paper, as the model sees Fashion-MNIST', async () => {
+    // Test image 0 (an ankle boot), 4x larger and inverted, as RGBA.
+    const { images, labels } = loadFashionMnist({ split: 'test', limit: 1 });
+    const png = new PNG({ width: 112, height: 112 });
+    for (let y = 0; y < 112; y++) {
+      for (let x = 0; x < 112; x++) {
+        const v = 255 - Math.round(255 * (images[Math.floor(y / 4) * 28 + Math.floor(x / 4)] ?? 0));
+        png.data.set([v, v, v, 255], 4 * (y * 112 + x));
+      }
+    }
+    const file = join(tmpdir(), `edgent-boot-${process.pid}.png`);
+    await writeFile(file, PNG.sync.write(png));
+    const r = await runCli([
+      'device',
+      '--edge',
+      url,
+      '--image',
+      file,
+      '--deadline',
+      '300ms',
+      '--json',
+    ]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).class).toBe(labels[0]);
+  });
+
+  it('prints a readable report per request and a summary', async () => {
+    const r = await runCli([
+      'device',
+      '--edge',
+      url,
+      '--fashion-mnist-test',
+      '2',
+      '--deadline',
+      '300ms',
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Measured link: /);
+    expect(r.stdout).toMatch(/#1 test\[1\]: Pullover/);
+    expect(r.stdout).toMatch(/predicted .* ms = device .* \+ up .* \+ edge .* \+ down/);
+    expect(r.stdout).toMatch(/correct +│ 2 of 2/);
+  });
+
+  it.each([
+    [['device', '--edge', 'http://127.0.0.1:1', '--deadline', '1s'], /exactly one of --image/],
+    [['device', '--edge', 'nope', '--fashion-mnist-test', '1', '--deadline', '1s'], /not a URL/],
+    [
+      [
+        'device',
+        '--edge',
+        'http://x',
+        '--fashion-mnist-test',
+        '1',
+        '--deadline',
+        '1s',
+        '--link',
+        '5',
+      ],
+      /accepted forms: off, 500kbit/,
+    ],
+    [
+      [
+        'device',
+        '--edge',
+        'http://127.0.0.1:1',
+        '--image',
+        join('no', 'such.png'),
+        '--deadline',
+        '1s',
+      ],
+      /cannot read --image/,
+    ],
+    [['serve', '--port', '70000'], /expected a whole number from 0 to 65535/],
+  ])('refuses %j with exit 2', async (args, message) => {
+    const r = await runCli(args);
+    expect(r.stderr).toMatch(message);
+    expect(r.code).toBe(2);
+  });
+
+  it('closes cleanly on SIGINT, exit 0', async () => {
+    server.kill('SIGINT');
+    expect(await exited).toBe(0);
+  });
+});
