@@ -31,7 +31,13 @@ beforeAll(async () => {
   images = loadFashionMnist({ split: 'test', limit: BATCH }).images;
   [pool, small] = await Promise.all([
     InferencePool.start({ modelDir: defaultModelDir, workers: 2 }),
-    InferencePool.start({ modelDir: defaultModelDir, workers: 1, maxQueue: 1, backend: 'cpu' }),
+    InferencePool.start({
+      modelDir: defaultModelDir,
+      workers: 1,
+      maxQueue: 1,
+      tasksPerWorker: 1,
+      backend: 'cpu',
+    }),
   ]);
 }, 60_000);
 
@@ -205,8 +211,9 @@ describe('InferencePool', () => {
   it('queues requests beyond the busy workers and finishes them all, on both workers', async () => {
     const request = rawRequest(4);
     const jobs = Array.from({ length: 12 }, () => pool.run(request));
-    expect(pool.inFlight).toBe(2);
-    expect(pool.queueDepth).toBe(10);
+    // Two tasks handed to each of the 2 workers (tasksPerWorker 2), the rest waiting.
+    expect(pool.inFlight).toBe(4);
+    expect(pool.queueDepth).toBe(8);
     const results = await Promise.all(jobs);
     expect(pool.queueDepth).toBe(0);
     expect(pool.inFlight).toBe(0);

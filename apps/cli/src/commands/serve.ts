@@ -6,7 +6,7 @@ import { defaultModelDir } from '../paths';
 import { UsageError } from './train';
 
 interface ServeFlags {
-  port: number;
+  port?: number;
   host: string;
   modelDir: string;
   workers?: number;
@@ -15,15 +15,28 @@ interface ServeFlags {
   allowOrigin?: string[];
   profileFile?: string;
   tracesDir?: string;
+  logLevel: string;
 }
 
 export function registerServe(program: Command): void {
   program
     .command('serve')
     .description('run the edge server: the page, /ws co-inference, /api and /metrics')
-    .option('--port <n>', 'port to listen on (0: any free port)', intArg(0, 65535), 8080)
-    .option('--host <addr>', 'address to listen on', '0.0.0.0')
-    .option('--model-dir <dir>', 'model to serve', defaultModelDir)
+    .option(
+      '--port <n>',
+      'port to listen on (0: any free port); default $PORT or 8080',
+      intArg(0, 65535),
+    )
+    .option(
+      '--host <addr>',
+      'address to listen on; default $HOST or 0.0.0.0',
+      process.env.HOST ?? '0.0.0.0',
+    )
+    .option(
+      '--model-dir <dir>',
+      'model to serve; default $EDGENT_MODEL_DIR or the shipped one',
+      process.env.EDGENT_MODEL_DIR ?? defaultModelDir,
+    )
     .option('--workers <n>', 'inference worker threads (default: one per core)', intArg(1, 256))
     .option(
       '--backend <name>',
@@ -35,20 +48,27 @@ export function registerServe(program: Command): void {
     .option('--allow-origin <origin...>', 'origins besides the edge itself that may open /ws')
     .option('--profile-file <file>', 'serve this latency profile instead of profiling the edge')
     .option('--traces-dir <dir>', 'bandwidth traces (<name>.tsv) the link emulator may replay')
+    .option(
+      '--log-level <level>',
+      'pino level: info logs one line per request; warn only problems',
+      choiceArg(['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const),
+      'info',
+    )
     .action(async (flags: ServeFlags) => {
+      const port = flags.port ?? envPort();
       try {
         const { url } = await serve(
           {
             modelDir: resolve(flags.modelDir),
             backend: flags.backend,
-            logger: { level: 'info' },
+            logger: { level: flags.logLevel },
             ...(flags.workers === undefined ? {} : { workers: flags.workers }),
             ...(flags.token === undefined ? {} : { token: flags.token }),
             ...(flags.allowOrigin === undefined ? {} : { allowedOrigins: flags.allowOrigin }),
             ...(flags.profileFile === undefined ? {} : { profileFile: resolve(flags.profileFile) }),
             ...(flags.tracesDir === undefined ? {} : { tracesDir: resolve(flags.tracesDir) }),
           },
-          { port: flags.port, host: flags.host },
+          { port, host: flags.host },
         );
         process.stdout.write(`Edgent edge listening on ${url}\n`);
       } catch (e) {
@@ -58,4 +78,14 @@ export function registerServe(program: Command): void {
         throw e;
       }
     });
+}
+
+function envPort(): number {
+  const value = process.env.PORT;
+  if (value === undefined) return 8080;
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535) {
+    throw new UsageError(`PORT must be a whole number from 0 to 65535, got "${value}"`);
+  }
+  return port;
 }

@@ -11,6 +11,11 @@ export interface PoolOptions {
   workers?: number;
   /** Requests waiting beyond the busy workers before run() rejects with EDGENT_ERR_BUSY; default 256. */
   maxQueue?: number;
+  /**
+   * Tasks handed to a worker at once; default 2, so the next task is already in the worker when
+   * one ends. They still run one after another (tfjs compute is synchronous).
+   */
+  tasksPerWorker?: number;
   /** 'auto' (tfjs-node when installed, else wasm), 'wasm' or 'cpu'. Default 'auto'. */
   backend?: BackendChoice;
 }
@@ -20,10 +25,11 @@ export interface ResolvedPoolOptions {
   modelDir: string;
   workers: number;
   maxQueue: number;
+  tasksPerWorker: number;
   backend: BackendChoice;
 }
 
-const allowedKeys = ['modelDir', 'workers', 'maxQueue', 'backend'] as const;
+const allowedKeys = ['modelDir', 'workers', 'maxQueue', 'tasksPerWorker', 'backend'] as const;
 const backends: readonly BackendChoice[] = ['auto', 'wasm', 'cpu'];
 
 /**
@@ -43,7 +49,7 @@ export function resolvePoolOptions(options: PoolOptions): ResolvedPoolOptions {
       );
     }
   }
-  const { modelDir, workers, maxQueue, backend } = options;
+  const { modelDir, workers, maxQueue, tasksPerWorker, backend } = options;
   if (typeof modelDir !== 'string' || modelDir.trim() === '') {
     throw badOption('modelDir', modelDir, 'a path to a model folder (a non-empty string)');
   }
@@ -53,6 +59,12 @@ export function resolvePoolOptions(options: PoolOptions): ResolvedPoolOptions {
   if (maxQueue !== undefined && !(Number.isSafeInteger(maxQueue) && maxQueue >= 0)) {
     throw badOption('maxQueue', maxQueue, 'an integer >= 0, or omitted for 256');
   }
+  if (
+    tasksPerWorker !== undefined &&
+    !(Number.isSafeInteger(tasksPerWorker) && tasksPerWorker >= 1 && tasksPerWorker <= 16)
+  ) {
+    throw badOption('tasksPerWorker', tasksPerWorker, 'an integer from 1 to 16, or omitted for 2');
+  }
   if (backend !== undefined && !backends.includes(backend)) {
     throw badOption('backend', backend, `one of ${backends.map((b) => `'${b}'`).join(', ')}`);
   }
@@ -60,6 +72,7 @@ export function resolvePoolOptions(options: PoolOptions): ResolvedPoolOptions {
     modelDir: resolve(modelDir),
     workers: workers ?? availableParallelism(),
     maxQueue: maxQueue ?? 256,
+    tasksPerWorker: tasksPerWorker ?? 2,
     backend: backend ?? 'auto',
   };
 }

@@ -107,7 +107,7 @@ export class InferencePool {
    * EDGENT_ERR_WORKER_FAILED, and leaves no thread behind.
    */
   static async start(options: PoolOptions): Promise<InferencePool> {
-    const { modelDir, workers, maxQueue, backend } = resolvePoolOptions(options);
+    const { modelDir, workers, maxQueue, tasksPerWorker, backend } = resolvePoolOptions(options);
     const { manifest, weights } = await loadModelDir(modelDir);
     const workerData: PoolWorkerData = {
       spec: manifest.architecture,
@@ -120,7 +120,9 @@ export class InferencePool {
       minThreads: workers,
       maxThreads: workers,
       idleTimeout: Number.POSITIVE_INFINITY,
-      concurrentTasksPerWorker: 1,
+      // With 2 or more, the next task is already in the worker when the last one ends, so no
+      // worker waits for a round trip through the main thread between tasks.
+      concurrentTasksPerWorker: tasksPerWorker,
       workerData,
     });
     const stats = new Map<number, WorkerStats>();
