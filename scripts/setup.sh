@@ -7,7 +7,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 PNPM_VERSION=12.4.2
 # Debian packages the project needs; add new ones here.
-APT_PACKAGES=(dataset-fashion-mnist)
+APT_PACKAGES=(dataset-fashion-mnist chromium)
 
 if [[ "$(pnpm --version 2>/dev/null || true)" != "$PNPM_VERSION" ]]; then
   echo "setup: installing pnpm $PNPM_VERSION"

@@ -122,6 +122,16 @@ export async function buildApp(options: EdgeOptions = {}): Promise<FastifyInstan
     }
   });
 
+  // The model's files, for devices that run its head: manifest.json, weights.bin, profiles/.
+  if (existsSync(modelDir) && statSync(modelDir).isDirectory()) {
+    await app.register(fastifyStatic, {
+      root: modelDir,
+      prefix: '/model/',
+      decorateReply: false,
+      allowedPath: (path) => /^\/(manifest\.json|weights\.bin|profiles\/[\w.-]+\.json)$/.test(path),
+    });
+  }
+
   if (existsSync(webRoot) && statSync(webRoot).isDirectory()) {
     await app.register(fastifyStatic, { root: webRoot });
   } else {

@@ -116,3 +116,20 @@ describe('listening for real', () => {
     expect(await res.json()).toEqual({ status: 'ok', version });
   });
 });
+
+describe('the model files', () => {
+  it('serves manifest.json, weights.bin and profiles under /model/, and nothing else there', async () => {
+    await writeFile(join(modelDir, 'manifest.json'), '{"id":"tiny"}');
+    await writeFile(join(modelDir, 'weights.bin'), new Uint8Array([1, 2, 3]));
+    await writeFile(join(modelDir, 'secret.txt'), 'no');
+    const server = await build();
+    const manifest = await server.inject({ method: 'GET', url: '/model/manifest.json' });
+    expect(manifest.statusCode).toBe(200);
+    expect(manifest.json()).toEqual({ id: 'tiny' });
+    const weights = await server.inject({ method: 'GET', url: '/model/weights.bin' });
+    expect([...weights.rawPayload]).toEqual([1, 2, 3]);
+    expect(weights.headers['cross-origin-embedder-policy']).toBe('require-corp');
+    const secret = await server.inject({ method: 'GET', url: '/model/secret.txt' });
+    expect(secret.statusCode).toBe(404);
+  });
+});

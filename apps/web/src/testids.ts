@@ -1,0 +1,90 @@
+/**
+ * The page's contract with its end-to-end tests (e2e/): the data-testid of
+ * every element a test reads or drives, and what each shows. Elements with
+ * numbers also carry them, unformatted, in data-* attributes.
+ */
+export const T = {
+  // Runtime and backend
+  /** Text: the tfjs backend in use ('wasm', 'webgpu', 'webgl', 'cpu'). */
+  backend: 'backend',
+  /** <select> to switch backend; options are the available ones. */
+  backendSelect: 'backend-select',
+
+  // Device profile
+  /** role=progressbar with aria-valuenow 0..100 while profiling. */
+  profileProgress: 'profile-progress',
+  /** Text 'profiling' | 'ready' | 'failed'; data-ms = first-visit profiling time, data-backend. */
+  profileStatus: 'profile-status',
+  /** Button: profile this device again. */
+  reprofile: 'reprofile',
+  /** Predicted device-only ms of the last exit on this device (data-ms), from the profile. */
+  deviceOnlyMs: 'device-only-ms',
+
+  // Edge and link
+  /** Text 'connected' | 'connecting' | 'offline'. */
+  edgeStatus: 'edge-status',
+  /** role=alert, present only when the edge is unreachable or refused the model; says so. */
+  edgeNotice: 'edge-notice',
+  /** Text of the bandwidth estimate; data-bps (number) and data-rtt-ms. Empty before any. */
+  bandwidth: 'bandwidth-estimate',
+
+  // Inputs
+  /** <input type=file accept=image/*>: classify the uploaded image. */
+  upload: 'upload',
+  /** <canvas> 28x28 (scaled up): the model's input as the model sees it. */
+  modelInput: 'model-input',
+  /** Gallery of test images: buttons `gallery-item-<i>` with data-label (true class index). */
+  galleryItem: (i: number) => `gallery-item-${i}`,
+  /** Buttons: start and stop the camera stream (continuous classification). */
+  cameraStart: 'camera-start',
+  cameraStop: 'camera-stop',
+  /** Text 'on' | 'off'. */
+  cameraStatus: 'camera-status',
+
+  // Controls
+  /** <input type=number> deadline in ms, and the matching <input type=range>. */
+  deadline: 'deadline',
+  deadlineSlider: 'deadline-slider',
+  /** <select>: float32 | float16 | int8. */
+  encoding: 'encoding',
+  /** <select>: off | fixed | trace (simulated bandwidth). */
+  linkMode: 'link-mode',
+  /** <input type=number> rate in kbit/s (fixed mode). */
+  linkRate: 'link-rate',
+  /** <input type=number> one-way delay in ms. */
+  linkDelay: 'link-delay',
+  /** <select> trace name, and <input type=number> scale factor (trace mode). */
+  linkTrace: 'link-trace',
+  linkScale: 'link-scale',
+  /** Button: apply the simulated bandwidth settings. */
+  linkApply: 'link-apply',
+  /** Text of the link setting the edge confirmed, e.g. 'fixed 5000 kbit/s, 10 ms'. */
+  linkApplied: 'link-applied',
+  /** <select>: static | dynamic (dynamic-bandwidth mode). */
+  mode: 'mode',
+
+  // The last answer
+  /** Text: class name; data-label = class index; data-request = request number (1, 2, ...). */
+  resultClass: 'result-class',
+  /** Text: confidence in percent; data-confidence 0..1. */
+  resultConfidence: 'result-confidence',
+  /** Text; data-exit, data-partition, data-layers (layers on the exit path), data-online ('true'|'false'). */
+  plan: 'plan',
+  /** The exit path drawn as layers; each layer `layer-<i>` with data-side 'device' | 'edge'. */
+  planDiagram: 'plan-diagram',
+  /** Measured breakdown: elements with data-ms, one per part, and the total. */
+  measured: (part: 'device' | 'upload' | 'edge' | 'download' | 'total') => `measured-${part}`,
+  /** Predicted breakdown, same parts. */
+  predicted: (part: 'device' | 'upload' | 'edge' | 'download' | 'total') => `predicted-${part}`,
+  /** Text 'met' | 'missed'. */
+  deadlineMet: 'deadline-met',
+  /** Table of what each baseline would have predicted: rows `baseline-<name>` with data-exit, data-partition, data-ms. */
+  baseline: (name: 'deviceOnly' | 'edgeOnly' | 'partitionOnly' | 'exitOnly') => `baseline-${name}`,
+
+  // Over time (charts from a charting library)
+  chartBandwidth: 'chart-bandwidth',
+  chartPlan: 'chart-plan',
+  chartLatency: 'chart-latency',
+  /** Number of answers so far (data-count). */
+  requestCount: 'request-count',
+} as const;
