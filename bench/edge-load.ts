@@ -10,7 +10,6 @@
  *   pnpm bench:edge-load [--clients 1,4,16,64] [--seconds 5] [--workers 2]
  *                        [--exit 4] [--partition 0]
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EdgeClient, type EdgeReply } from '@edgent/device';
@@ -25,6 +24,7 @@ import {
 } from '@edgent/model/node';
 import { encodeTensor, wsChannel } from '@edgent/protocol';
 import { WebSocket } from 'ws';
+import { modelDir, startEdge } from './src/edge-process';
 import { median, writeReport } from './src/report';
 
 const { values: flags } = parseArgs({
@@ -49,9 +49,6 @@ if (!(seconds > 0) || !Number.isInteger(workers) || workers < 1) {
   throw new Error(`--seconds must be > 0 and --workers a whole number >= 1`);
 }
 
-const root = join(import.meta.dirname, '..');
-const modelDir = join(root, 'models', 'b-alexnet-fmnist');
-
 /** The request every client sends: test image 0, cut at `partition` of `exit`. */
 async function makeRequest() {
   await useBackend('wasm');
@@ -68,37 +65,6 @@ async function makeRequest() {
   const head = runSlice(model, exit, 0, partition, tf.tensor(images, [1, 28, 28, 1]));
   const values = (await head.data()) as Float32Array;
   return { manifest, fields: { exit, partition, ...encodeTensor(values, head.shape, 'float32') } };
-}
-
-async function startEdge(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(
-    process.execPath,
-    [
-      join(root, 'apps', 'cli', 'bin', 'edgent.js'),
-      'serve',
-      '--port',
-      '0',
-      '--host',
-      '127.0.0.1',
-      '--workers',
-      String(workers),
-      '--log-level',
-      'warn',
-      '--profile-file',
-      join(modelDir, 'profiles', 'edge.json'),
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /listening on http:\/\/(\S+)/.exec(out);
-      if (m?.[1]) resolve(`ws://${m[1]}/ws`);
-    });
-    child.once('exit', (code) => reject(new Error(`edgent serve exited ${code}`)));
-  });
-  return { child, url };
 }
 
 async function connect(url: string, model: { id: string; hash: string }): Promise<EdgeClient> {
@@ -133,7 +99,9 @@ const quantile = (xs: number[], q: number) => {
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 
 const { manifest, fields } = await makeRequest();
-const { child, url } = await startEdge();
+const edge = await startEdge(workers);
+const { child } = edge;
+const url = `${edge.url.replace('http://', 'ws://')}/ws`;
 const model = { id: manifest.id, hash: manifest.hash };
 const rows = [];
 try {

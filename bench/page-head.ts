@@ -7,7 +7,6 @@
  *
  *   pnpm bench:page-head [--exit 4] [--runs 15] [--visits 3]
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -22,6 +21,7 @@ import {
   useBackend,
 } from '@edgent/model/node';
 import { chromium } from 'playwright-core';
+import { modelDir, startEdge } from './src/edge-process';
 import { median, writeReport } from './src/report';
 
 const { values: flags } = parseArgs({
@@ -38,8 +38,6 @@ const visits = Number(flags.visits);
 if (!Number.isInteger(runs) || runs < 3) throw new Error(`--runs must be >= 3, got ${flags.runs}`);
 if (!Number.isInteger(visits) || visits < 1) throw new Error(`--visits must be >= 1`);
 
-const root = join(import.meta.dirname, '..');
-const modelDir = join(root, 'models', 'b-alexnet-fmnist');
 const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
@@ -54,37 +52,6 @@ interface PageHook {
   ready: Promise<void>;
   backend: () => string;
   timeHeads: (exit: number, partitions: number[], runs: number) => Promise<Timing[]>;
-}
-
-async function startEdge(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(
-    process.execPath,
-    [
-      join(root, 'apps', 'cli', 'bin', 'edgent.js'),
-      'serve',
-      '--port',
-      '0',
-      '--host',
-      '127.0.0.1',
-      '--workers',
-      '1',
-      '--log-level',
-      'warn',
-      '--profile-file',
-      join(modelDir, 'profiles', 'edge.json'),
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m?.[1]) resolve(m[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`edgent serve exited ${code}`)));
-  });
-  return { child, url };
 }
 
 const { manifest, weights } = await readModelDir(modelDir);
@@ -103,7 +70,7 @@ const nodeTimes = await timeJobs(
   { warmup: 2, runs, now: () => performance.now() },
 );
 
-const { child, url } = await startEdge();
+const { child, url } = await startEdge(1);
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
 const profilingMs: number[] = [];
 let pageTimes: Timing[] = [];

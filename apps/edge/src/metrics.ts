@@ -1,19 +1,8 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { RequestRecord } from './session.js';
 
 /** One finished co-inference request, as {@link EdgeMetrics.observeRequest} records it. */
-export interface RequestObservation {
-  exit: number;
-  /** Layers the device ran; 0 is edge-only, anything else a split. */
-  partition: number;
-  dtype: string;
-  ok: boolean;
-  totalMs: number;
-  queueMs: number;
-  decodeMs: number;
-  computeMs: number;
-  bytesIn: number;
-  bytesOut: number;
-}
+export type RequestObservation = RequestRecord;
 
 /** The edge's Prometheus metrics, on a registry of its own (never prom-client's global one). */
 export interface EdgeMetrics {

@@ -78,6 +78,7 @@ export interface SessionDeps {
 /** One finished request, as metrics see it. */
 export interface RequestRecord {
   exit: number;
+  /** Layers the device ran; 0 is edge-only, anything else a split. */
   partition: number;
   dtype: string;
   ok: boolean;
