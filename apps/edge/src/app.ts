@@ -12,6 +12,7 @@ import { createMetrics } from './metrics.js';
 import { type EdgeOptions, resolveOptions } from './options.js';
 import { InferencePool } from './pool/index.js';
 import { ProfileStore } from './profile-store.js';
+import { galleryRoutes } from './routes/gallery.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { profileRoutes } from './routes/profile.js';
 import { hasToken, wsRoutes } from './routes/ws.js';
@@ -95,6 +96,8 @@ export async function buildApp(options: EdgeOptions = {}): Promise<FastifyInstan
   }
 
   app.get('/api/health', async () => ({ status: 'ok', version }));
+
+  await app.register(galleryRoutes());
 
   app.get('/api/traces', async () => ({ traces: await listTraces(resolved.tracesDir) }));
 

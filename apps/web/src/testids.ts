@@ -13,7 +13,10 @@ export const T = {
   // Device profile
   /** role=progressbar with aria-valuenow 0..100 while profiling. */
   profileProgress: 'profile-progress',
-  /** Text 'profiling' | 'ready' | 'failed'; data-ms = first-visit profiling time, data-backend. */
+  /**
+   * Text 'profiling' | 'ready' | 'failed'; data-ms = first-visit profiling time, data-backend,
+   * data-latency = the device LatencyModel the page plans with (JSON).
+   */
   profileStatus: 'profile-status',
   /** Button: profile this device again. */
   reprofile: 'reprofile',

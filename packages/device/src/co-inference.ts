@@ -61,6 +61,9 @@ export interface LinkMeasurement {
 }
 
 const PROBE_MIN_BYTES = 1024;
+/** Planned with before any measurement: a slow link rather than a fast one. */
+const DEFAULT_BANDWIDTH_BPS = 100_000;
+const DEFAULT_RTT_MS = 50;
 const PROBE_MAX_BYTES = 256 * 1024;
 
 /** Co-inference for one model on this device. */
@@ -181,19 +184,47 @@ export class CoInference {
     this.rtt = undefined;
   }
 
-  /** The plan for `deadlineMs` now: Edgent's choice when online, the best device-only plan when not. */
-  plan(deadlineMs: number): { plan: Plan; online: boolean; baselines: Record<BaselineName, Plan> } {
+  /**
+   * The plan for `deadlineMs` now: Edgent's choice when online (or `override`,
+   * e.g. the dynamic mode's configuration-map entry), the best device-only
+   * plan when not.
+   */
+  plan(
+    deadlineMs: number,
+    override?: Plan,
+  ): { plan: Plan; online: boolean; baselines: Record<BaselineName, Plan> } {
     const input = this.planInput(deadlineMs);
     const baselines = runBaselines(this.planner, input);
     if (!this.edge) return { plan: baselines.exitOnly, online: false, baselines };
+    if (override) {
+      // Re-evaluated on the current inputs, so its prediction matches what is measured now.
+      return {
+        plan: this.planner.evaluate(override.exit, override.partition, input),
+        online: true,
+        baselines,
+      };
+    }
     return { plan: this.planner.plan(input), online: true, baselines };
   }
 
   /**
-   * Classifies one image: `pixels` are the model input's values as bytes
-   * (0..255, e.g. 28x28x1 grayscale), row-major.
+   * The Edgent search at a given bandwidth (bit/s) and deadline, with the
+   * current RTT estimate: what a configuration map stores for a bandwidth state.
    */
-  async classify(pixels: Uint8Array, deadlineMs: number): Promise<Classification> {
+  planAt(bandwidthBps: number, deadlineMs: number): Plan {
+    return this.planner.plan({ bandwidthBps, rttMs: this.rtt ?? DEFAULT_RTT_MS, deadlineMs });
+  }
+
+  /**
+   * Classifies one image: `pixels` are the model input's values as bytes
+   * (0..255, e.g. 28x28x1 grayscale), row-major. `options.plan` replaces
+   * the planner's choice while the edge is reachable (the dynamic mode).
+   */
+  async classify(
+    pixels: Uint8Array,
+    deadlineMs: number,
+    options: { plan?: Plan } = {},
+  ): Promise<Classification> {
     const spec = this.options.model.spec;
     const size = spec.input.reduce((a, b) => a * b, 1);
     if (pixels.length !== size) {
@@ -202,7 +233,7 @@ export class CoInference {
         `expected ${size} pixel values for input [${spec.input.join(', ')}], got ${pixels.length}`,
       );
     }
-    const chosen = this.plan(deadlineMs);
+    const chosen = this.plan(deadlineMs, options.plan);
     try {
       return await this.run(pixels, chosen);
     } catch (e) {
@@ -302,8 +333,8 @@ export class CoInference {
     const estimate = this.estimator.estimate();
     return {
       // Before any measurement, assume a slow link rather than a fast one.
-      bandwidthBps: estimate?.bps ?? 100_000,
-      rttMs: this.rtt ?? 50,
+      bandwidthBps: estimate?.bps ?? DEFAULT_BANDWIDTH_BPS,
+      rttMs: this.rtt ?? DEFAULT_RTT_MS,
       deadlineMs,
     };
   }

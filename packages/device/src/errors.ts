@@ -7,6 +7,7 @@
  *   ├── EDGENT_ERR_TIMEOUT           no answer in time
  *   ├── EDGENT_ERR_UNEXPECTED_MESSAGE the edge answered with the wrong message type
  *   ├── EDGENT_ERR_BAD_IMAGE         an input that is not a 28x28 (or given-size) image
+ *   ├── EDGENT_ERR_BAD_OPTION        an option out of range (e.g. logStates)
  *   └── any edge code                e.g. EDGENT_ERR_MODEL_MISMATCH, EDGENT_ERR_BAD_PARTITION
  */
 

@@ -1,5 +1,6 @@
 // Browser-safe entry: the model as data, running slices, weights I/O over fetch.
 
+export { FASHION_MNIST_CLASSES } from './classes';
 export * from './device-profile';
 export { EdgentError } from './errors';
 export { bAlexNet, tinyMultiExit } from './models/b-alexnet';

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { FASHION_MNIST_CLASSES } from '../classes';
 import { checkLabels, checkOptions, type Dataset, type LoadOptions, requireDir } from './dataset';
 import { DatasetError } from './errors';
 import { type IdxArray, readIdxFile } from './idx';
@@ -7,19 +8,7 @@ import { type IdxArray, readIdxFile } from './idx';
 /** Where the Debian package `dataset-fashion-mnist` puts the IDX files. */
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 
-/** Fashion-MNIST class names, indexed by label. */
-export const FASHION_MNIST_CLASSES: readonly string[] = Object.freeze([
-  'T-shirt/top',
-  'Trouser',
-  'Pullover',
-  'Dress',
-  'Coat',
-  'Sandal',
-  'Shirt',
-  'Sneaker',
-  'Bag',
-  'Ankle boot',
-]);
+export { FASHION_MNIST_CLASSES };
 
 const SIDE = 28;
 const INSTALL_HINT =

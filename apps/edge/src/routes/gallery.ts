@@ -1,0 +1,104 @@
+import { DatasetError, FASHION_MNIST_CLASSES, loadFashionMnist } from '@edgent/model/node';
+import type { FastifyPluginAsync } from 'fastify';
+
+/** Largest `n` of `GET /api/gallery`. */
+export const GALLERY_MAX = 100;
+/** `n` when the query does not say. */
+export const GALLERY_DEFAULT = 24;
+
+/** One test image as the page receives it. */
+export interface GalleryItem {
+  index: number;
+  /** True class index. */
+  label: number;
+  className: string;
+  /** 28 x 28 uint8 pixels, row-major, base64. */
+  pixels: string;
+}
+
+/** The body of `GET /api/gallery`. */
+export interface GalleryBody {
+  dataset: 'fashion-mnist';
+  split: 'test';
+  width: number;
+  height: number;
+  classes: readonly string[];
+  items: GalleryItem[];
+}
+
+/** Options of {@link galleryRoutes}. */
+export interface GalleryOptions {
+  /** Folder of the Fashion-MNIST IDX files; default the Debian package's. */
+  dir?: string;
+}
+
+/**
+ * `GET /api/gallery?n=24`: the first `n` (1..100, default 24) Fashion-MNIST
+ * test images as 28x28 uint8 base64 with their labels and class names, for
+ * the page's gallery. 400 `EDGENT_ERR_BAD_QUERY` for another `n`; 503 with
+ * the loader's code (e.g. `EDGENT_ERR_DATASET_MISSING`) when the data set is
+ * not installed. The images are read once and kept.
+ *
+ * @example await app.register(galleryRoutes());
+ */
+export function galleryRoutes(options: GalleryOptions = {}): FastifyPluginAsync {
+  let cached: GalleryItem[] | undefined;
+  const load = (): GalleryItem[] => {
+    if (cached) return cached;
+    const ds = loadFashionMnist({
+      split: 'test',
+      limit: GALLERY_MAX,
+      ...(options.dir ? { dir: options.dir } : {}),
+    });
+    const side = ds.width * ds.height;
+    cached = Array.from({ length: ds.count }, (_, i) => {
+      const pixels = Uint8Array.from(ds.images.subarray(side * i, side * (i + 1)), (v) =>
+        Math.round(v * 255),
+      );
+      const label = ds.labels[i] as number;
+      return {
+        index: i,
+        label,
+        className: ds.classNames[label] ?? String(label),
+        pixels: Buffer.from(pixels).toString('base64'),
+      };
+    });
+    return cached;
+  };
+
+  return async (app) => {
+    app.get<{ Querystring: { n?: string } }>('/api/gallery', async (request, reply) => {
+      const raw = request.query.n;
+      const n = raw === undefined ? GALLERY_DEFAULT : Number(raw);
+      if (!Number.isInteger(n) || n < 1 || n > GALLERY_MAX) {
+        return reply.code(400).send({
+          statusCode: 400,
+          code: 'EDGENT_ERR_BAD_QUERY',
+          error: 'Bad Request',
+          message: `n must be a whole number from 1 to ${GALLERY_MAX}, got ${JSON.stringify(raw)}`,
+        });
+      }
+      let items: GalleryItem[];
+      try {
+        items = load();
+      } catch (error) {
+        if (!(error instanceof DatasetError)) throw error;
+        return reply.code(503).send({
+          statusCode: 503,
+          code: error.code,
+          error: 'Service Unavailable',
+          message: `the gallery needs the Fashion-MNIST test set: ${error.message}`,
+        });
+      }
+      const body: GalleryBody = {
+        dataset: 'fashion-mnist',
+        split: 'test',
+        width: 28,
+        height: 28,
+        classes: FASHION_MNIST_CLASSES,
+        items: items.slice(0, n),
+      };
+      return body;
+    });
+  };
+}

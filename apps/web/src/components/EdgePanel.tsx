@@ -1,0 +1,43 @@
+import { T } from '../testids';
+import { useAppState } from '../ui/engine-context';
+import { formatRate } from '../ui/format';
+
+/** The session with the edge, and the link estimate (its failures show in EdgeNotice). */
+export function EdgePanel() {
+  const s = useAppState();
+  const { connection, link } = s;
+  return (
+    <section className="panel" aria-labelledby="edge-h">
+      <h2 id="edge-h">Edge</h2>
+      <p>
+        Status:{' '}
+        <strong data-testid={T.edgeStatus} className={`status-${connection.status}`}>
+          {connection.status}
+        </strong>
+      </p>
+      <p>
+        Link estimate:{' '}
+        <span
+          data-testid={T.bandwidth}
+          data-bps={link.bps === undefined ? '' : link.bps.toFixed(0)}
+          data-rtt-ms={link.rttMs === undefined ? '' : link.rttMs.toFixed(3)}
+        >
+          {link.bps === undefined
+            ? ''
+            : `${formatRate(link.bps)}${link.rttMs === undefined ? '' : `, RTT ${link.rttMs.toFixed(1)} ms`}`}
+        </span>
+        {link.bps === undefined && <span className="hint"> measuring…</span>}
+      </p>
+      <p className="hint">
+        Measured from probes every 2 s when idle and from every co-inference transfer; the planner
+        is never told the simulated rate.
+      </p>
+      {s.edgeProfile && (
+        <p className="hint">
+          Edge profile: {s.edgeProfile.source === 'edge' ? 'from the edge' : 'shipped'} (
+          {s.edgeProfile.backend}){s.edgeProfile.note ? `; ${s.edgeProfile.note}` : ''}
+        </p>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,118 @@
+import { FASHION_MNIST_CLASSES } from '@edgent/model';
+import { useRef } from 'react';
+import { decodeUpload } from '../image/decode';
+import { T } from '../testids';
+import { useAppState, useEngine } from '../ui/engine-context';
+import { GrayCanvas } from './GrayCanvas';
+
+/** What to classify: an upload, a test image, or the camera; and the model's view of it. */
+export function InputsPanel() {
+  const s = useAppState();
+  const engine = useEngine();
+  const video = useRef<HTMLVideoElement>(null);
+  const ready = s.stage === 'ready';
+  const { input, camera, gallery } = s;
+  return (
+    <section className="panel" aria-labelledby="inputs-h">
+      <h2 id="inputs-h">Input</h2>
+      <figure className="model-input">
+        <GrayCanvas
+          pixels={input?.pixels}
+          data-testid={T.modelInput}
+          role="img"
+          aria-label={input ? `The model's 28 by 28 input: ${input.name}` : 'No input yet'}
+        />
+        <figcaption>
+          {input
+            ? `As the model sees it (28×28): ${input.name}${input.inverted ? ', inverted to light-on-dark' : ''}`
+            : 'The model sees 28×28 grayscale, light object on dark.'}
+        </figcaption>
+      </figure>
+
+      <div className="field">
+        <label htmlFor="upload">Upload an image (PNG, JPEG or WebP, any size)</label>
+        <input
+          id="upload"
+          type="file"
+          accept="image/*"
+          data-testid={T.upload}
+          disabled={!ready}
+          onChange={(e) => {
+            const file = e.target.files?.[0];
+            e.target.value = '';
+            if (file) void engine.upload(file, decodeUpload);
+          }}
+        />
+        {s.uploadError && (
+          <p className="error" role="alert">
+            {s.uploadError}
+          </p>
+        )}
+      </div>
+
+      <h3 id="gallery-h">Fashion-MNIST test images</h3>
+      {gallery.status === 'loading' && <p className="hint">Loading the gallery…</p>}
+      {gallery.status === 'failed' && (
+        <p className="error" role="alert">
+          The gallery is not available: {gallery.error}
+        </p>
+      )}
+      <ul className="gallery" aria-labelledby="gallery-h">
+        {gallery.items.map((item, i) => (
+          <li key={item.index}>
+            <button
+              type="button"
+              data-testid={T.galleryItem(i)}
+              data-label={item.label}
+              disabled={!ready}
+              aria-label={`Classify test image ${item.index}, a ${item.className}`}
+              title={`test image ${item.index}: ${item.className}`}
+              onClick={() =>
+                void engine.classify(item.pixels, {
+                  source: 'gallery',
+                  name: `test image ${item.index} (${item.className})`,
+                  trueLabel: item.label,
+                })
+              }
+            >
+              <GrayCanvas pixels={item.pixels} aria-hidden="true" />
+              <span className="gallery-label">{FASHION_MNIST_CLASSES[item.label]}</span>
+            </button>
+          </li>
+        ))}
+      </ul>
+
+      <h3>Camera</h3>
+      <div className="camera">
+        <video ref={video} playsInline muted aria-label="Camera preview" hidden={!camera.on} />
+        <div className="button-row">
+          <button
+            type="button"
+            data-testid={T.cameraStart}
+            disabled={!ready || camera.on || camera.starting}
+            onClick={() => video.current && void engine.camera.start(video.current)}
+          >
+            Start camera
+          </button>
+          <button
+            type="button"
+            data-testid={T.cameraStop}
+            disabled={!camera.on}
+            onClick={() => engine.camera.stop(video.current ?? undefined)}
+          >
+            Stop camera
+          </button>
+          <span>
+            Camera: <strong data-testid={T.cameraStatus}>{camera.on ? 'on' : 'off'}</strong>
+          </span>
+        </div>
+        <p className="hint">Frames are classified one after another, never two at once.</p>
+        {camera.error && (
+          <p className="error" role="alert">
+            {camera.error}
+          </p>
+        )}
+      </div>
+    </section>
+  );
+}

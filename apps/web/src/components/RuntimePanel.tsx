@@ -1,0 +1,119 @@
+import type { BackendName } from '../runtime/backend';
+import { describeCapabilities } from '../runtime/capabilities';
+import { T } from '../testids';
+import { useAppState, useEngine } from '../ui/engine-context';
+import { formatMs, formatPercent } from '../ui/format';
+
+/** The tfjs backend, this device's profile, and what it predicts. */
+export function RuntimePanel() {
+  const s = useAppState();
+  const engine = useEngine();
+  const { profile } = s;
+  const p = profile.profile;
+  const wasmBits = s.wasm
+    ? ` (SIMD ${s.wasm.simd ? 'on' : 'off'}, threads ${s.wasm.threads ? 'on' : 'off'})`
+    : '';
+  return (
+    <section className="panel" aria-labelledby="runtime-h">
+      <h2 id="runtime-h">This device</h2>
+      <p>
+        Backend: <strong data-testid={T.backend}>{s.backend ?? ''}</strong>
+        {s.backend ? wasmBits : ' starting…'}
+      </p>
+      <div className="field">
+        <label htmlFor="backend-select">Run the model on</label>
+        <select
+          id="backend-select"
+          data-testid={T.backendSelect}
+          value={s.backend ?? ''}
+          disabled={!s.backend || s.switchingBackend || profile.status === 'profiling'}
+          onChange={(e) => void engine.switchBackend(e.target.value as BackendName)}
+        >
+          {!s.backend && <option value="">…</option>}
+          {s.backends.map((b) => (
+            <option key={b} value={b}>
+              {b}
+            </option>
+          ))}
+        </select>
+      </div>
+      <p className="hint">
+        The page starts on WASM when it can: this model's layers are tiny, so each GPU dispatch and
+        read-back costs more than the arithmetic, and WASM answered fastest where it was measured.
+        WebGPU, then WebGL, then plain JavaScript (cpu) follow. Switching re-profiles the new
+        backend once.
+      </p>
+      {s.capabilities && <p className="hint">Detected: {describeCapabilities(s.capabilities)}</p>}
+      {s.fallbacks.length > 0 && (
+        <p className="warn">
+          Fell back from {s.fallbacks.map((f) => `${f.backend} (${f.reason})`).join(', ')}.
+        </p>
+      )}
+
+      <h3>Latency profile</h3>
+      <p>
+        Status:{' '}
+        {profile.status === 'idle' ? (
+          <span>waiting for the model</span>
+        ) : (
+          <span
+            data-testid={T.profileStatus}
+            data-ms={p ? p.durationMs.toFixed(1) : ''}
+            data-backend={p?.backend ?? s.backend ?? ''}
+            data-latency={p ? JSON.stringify(p.latency) : ''}
+          >
+            {profile.status}
+          </span>
+        )}
+      </p>
+      {profile.status === 'profiling' && (
+        <div
+          className="progress"
+          role="progressbar"
+          data-testid={T.profileProgress}
+          aria-label="Profiling this device"
+          aria-valuemin={0}
+          aria-valuemax={100}
+          aria-valuenow={profile.progress}
+        >
+          <div className="progress-bar" style={{ width: `${profile.progress}%` }} />
+        </div>
+      )}
+      {profile.status === 'profiling' && (
+        <p className="hint">
+          Timing layer configurations and every slice of the model
+          {profile.phase === 'model' ? ' (model slices)' : ' (layer configurations)'}…{' '}
+          {profile.progress}%
+        </p>
+      )}
+      {p && (
+        <p className="hint">
+          {profile.fromCache ? 'Cached profile' : 'Profiled'} on {p.backend} in{' '}
+          {(p.durationMs / 1000).toFixed(1)} s; variant {p.chosen} predicts{' '}
+          {formatPercent(p.slices.within10)} of {p.slices.n} slices within ±10% (median error{' '}
+          {p.slices.mape.toFixed(1)}%).
+        </p>
+      )}
+      {profile.status === 'failed' && (
+        <p className="error" role="alert">
+          Profiling failed: {profile.error}. Planning with the shipped stand-in device profile.
+        </p>
+      )}
+      <p>
+        Device-only, last exit:{' '}
+        <span data-testid={T.deviceOnlyMs} data-ms={s.deviceOnlyMs?.toFixed(3) ?? ''}>
+          {s.deviceOnlyMs === undefined ? '–' : formatMs(s.deviceOnlyMs)}
+        </span>{' '}
+        predicted
+      </p>
+      <button
+        type="button"
+        data-testid={T.reprofile}
+        disabled={profile.status === 'profiling' || !s.backend || s.stage !== 'ready'}
+        onClick={() => void engine.reprofile()}
+      >
+        Profile this device again
+      </button>
+    </section>
+  );
+}

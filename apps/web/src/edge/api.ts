@@ -1,0 +1,102 @@
+import type { LatencyModel } from '@edgent/planner';
+import { base64ToBytes } from '../image/pixels';
+
+/**
+ * The edge's HTTP routes the page reads: its latency profile, the traces
+ * its link emulator can replay, and the gallery of test images.
+ */
+
+/** An HTTP answer that was not what the page needs, with the edge's code when it sent one. */
+export class EdgeApiError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'EdgeApiError';
+  }
+}
+
+async function failure(res: Response, what: string): Promise<EdgeApiError> {
+  let code = 'EDGENT_ERR_HTTP';
+  let detail = `HTTP ${res.status}`;
+  try {
+    const body = (await res.json()) as { code?: string; message?: string };
+    if (body.code) code = body.code;
+    if (body.message) detail = `${detail}: ${body.message}`;
+  } catch {
+    // Not JSON: the status says enough.
+  }
+  return new EdgeApiError(code, `${what}: ${detail}`);
+}
+
+/** The edge's profile as far as the page needs it. */
+export interface EdgeProfile {
+  backend: string;
+  device: string;
+  latency: LatencyModel;
+}
+
+/**
+ * The edge's latency profile from GET /api/profile, polling while the edge
+ * profiles itself (202); `onWait` hears each wait.
+ */
+export async function fetchEdgeProfile(
+  onWait: (status: unknown) => void = () => {},
+  fetchFn: typeof fetch = fetch,
+  pollMs = 1000,
+  maxWaitMs = 120_000,
+): Promise<EdgeProfile> {
+  const started = Date.now();
+  for (;;) {
+    const res = await fetchFn('/api/profile');
+    if (res.status === 200) {
+      const p = (await res.json()) as Partial<EdgeProfile>;
+      if (typeof p.latency !== 'object' || p.latency === null) {
+        throw new EdgeApiError(
+          'EDGENT_ERR_BAD_PROFILE',
+          'GET /api/profile: no latency model in it',
+        );
+      }
+      return { backend: p.backend ?? '?', device: p.device ?? '?', latency: p.latency };
+    }
+    if (res.status !== 202) throw await failure(res, 'GET /api/profile');
+    if (Date.now() - started > maxWaitMs) {
+      throw new EdgeApiError(
+        'EDGENT_ERR_TIMEOUT',
+        `the edge was still profiling itself after ${maxWaitMs / 1000} s`,
+      );
+    }
+    onWait(((await res.json()) as { status?: unknown }).status);
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}
+
+/** Names of the bandwidth traces the edge can replay (may be none). */
+export async function fetchTraces(fetchFn: typeof fetch = fetch): Promise<string[]> {
+  const res = await fetchFn('/api/traces');
+  if (!res.ok) throw await failure(res, 'GET /api/traces');
+  const body = (await res.json()) as { traces?: unknown };
+  return Array.isArray(body.traces) ? body.traces.filter((t) => typeof t === 'string') : [];
+}
+
+/** One gallery image: 28x28 bytes and its true class. */
+export interface GalleryImage {
+  index: number;
+  label: number;
+  className: string;
+  pixels: Uint8Array;
+}
+
+/** The first `n` Fashion-MNIST test images from GET /api/gallery. */
+export async function fetchGallery(
+  n: number,
+  fetchFn: typeof fetch = fetch,
+): Promise<GalleryImage[]> {
+  const res = await fetchFn(`/api/gallery?n=${n}`);
+  if (!res.ok) throw await failure(res, 'GET /api/gallery');
+  const body = (await res.json()) as {
+    items: { index: number; label: number; className: string; pixels: string }[];
+  };
+  return body.items.map((x) => ({ ...x, pixels: base64ToBytes(x.pixels) }));
+}

@@ -1,0 +1,106 @@
+import type { DeviceProfile, VariantName } from '@edgent/model';
+import type { LatencyModel } from '@edgent/planner';
+
+/**
+ * This device's latency profile, kept in localStorage per tfjs backend and
+ * model hash, so only the first visit (or the re-profile button) pays for
+ * profiling. Only what the page uses is kept: the latency model and how it
+ * was made, not the raw samples.
+ */
+
+/** The parts of a DeviceProfile the page keeps. */
+export interface CachedProfile {
+  version: 1;
+  backend: string;
+  modelHash: string;
+  device: string;
+  tfjs: string;
+  createdAt: string;
+  /** How long profiling took, ms. */
+  durationMs: number;
+  chosen: VariantName;
+  latency: LatencyModel;
+  /** Share of the model's slices the chosen variant predicted within +-10%, and its median error. */
+  slices: { within10: number; mape: number; n: number };
+}
+
+/** The part of the Storage API the cache uses (localStorage, or a Map in tests). */
+export interface StorageLike {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
+
+const PREFIX = 'edgent/device-profile/v1';
+
+/** The storage key of the profile of `backend` for the model with `modelHash`. */
+export function profileKey(backend: string, modelHash: string): string {
+  return `${PREFIX}/${backend}/${modelHash}`;
+}
+
+/** The slim record of a fresh profile. */
+export function toCached(profile: DeviceProfile, modelHash: string): CachedProfile {
+  const q = profile.variants[profile.chosen].slices;
+  return {
+    version: 1,
+    backend: profile.backend,
+    modelHash,
+    device: profile.device,
+    tfjs: profile.tfjs,
+    createdAt: profile.createdAt,
+    durationMs: profile.durationMs,
+    chosen: profile.chosen,
+    latency: profile.latency,
+    slices: { within10: q.within10, mape: q.mape, n: q.n },
+  };
+}
+
+/** The cached profile, or undefined when absent or unreadable (an unreadable entry is removed). */
+export function loadProfile(
+  storage: StorageLike,
+  backend: string,
+  modelHash: string,
+): CachedProfile | undefined {
+  const key = profileKey(backend, modelHash);
+  let text: string | null;
+  try {
+    text = storage.getItem(key);
+  } catch {
+    return undefined;
+  }
+  if (text === null) return undefined;
+  try {
+    const value = JSON.parse(text) as CachedProfile;
+    if (isCachedProfile(value) && value.backend === backend && value.modelHash === modelHash) {
+      return value;
+    }
+  } catch {
+    // Falls through to removal.
+  }
+  storage.removeItem(key);
+  return undefined;
+}
+
+/** Keeps `profile`; false when the storage refused it (full, or disabled). */
+export function saveProfile(storage: StorageLike, profile: CachedProfile): boolean {
+  try {
+    storage.setItem(profileKey(profile.backend, profile.modelHash), JSON.stringify(profile));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isCachedProfile(v: unknown): v is CachedProfile {
+  if (typeof v !== 'object' || v === null) return false;
+  const p = v as Partial<CachedProfile>;
+  return (
+    p.version === 1 &&
+    typeof p.backend === 'string' &&
+    typeof p.modelHash === 'string' &&
+    typeof p.durationMs === 'number' &&
+    typeof p.latency === 'object' &&
+    p.latency !== null &&
+    typeof p.latency.kinds === 'object'
+  );
+}

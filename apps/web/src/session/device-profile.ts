@@ -1,0 +1,78 @@
+import { type ModelManifest, type MultiExitModel, profileDevice } from '@edgent/model';
+import type { LatencyModel } from '@edgent/planner';
+import {
+  type CachedProfile,
+  loadProfile,
+  type StorageLike,
+  saveProfile,
+  toCached,
+} from '../runtime/profile-cache';
+import { profileProgress, profileSettingsFor } from '../runtime/profile-settings';
+
+/** Lets the browser render (and paint, when a frame is due) between profiling rounds. */
+export function yieldToBrowser(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => resolve();
+    // rAF does not fire in a hidden tab; the timeout keeps profiling going there.
+    const t = setTimeout(done, 50);
+    requestAnimationFrame(() => {
+      clearTimeout(t);
+      setTimeout(done, 0);
+    });
+  });
+}
+
+/** What `deviceProfile` needs. */
+export interface DeviceProfileJob {
+  storage: StorageLike;
+  backend: string;
+  manifest: ModelManifest;
+  model: MultiExitModel;
+  /** Ignore the cache (the re-profile button). */
+  force: boolean;
+  now: () => number;
+  /** 0..100 and the phase, after each round. */
+  onProgress: (progress: number, phase: 'layers' | 'model') => void;
+}
+
+/**
+ * This device's profile on `backend`: from the cache when there is one,
+ * else measured with the shared `profileDevice` and cached.
+ */
+export async function deviceProfile(
+  job: DeviceProfileJob,
+): Promise<{ profile: CachedProfile; fromCache: boolean }> {
+  const { storage, backend, manifest } = job;
+  const cached = job.force ? undefined : loadProfile(storage, backend, manifest.hash);
+  if (cached) return { profile: cached, fromCache: true };
+  const fresh = await profileDevice(job.model, {
+    ...profileSettingsFor(backend),
+    backend,
+    device: describeDevice(backend),
+    modelHash: manifest.hash,
+    now: job.now,
+    onPhase: async (phase, done, total) => {
+      job.onProgress(profileProgress(phase, done, total), phase);
+      await yieldToBrowser();
+    },
+  });
+  const profile = toCached(fresh, manifest.hash);
+  saveProfile(storage, profile);
+  return { profile, fromCache: false };
+}
+
+/** The shipped stand-in device profile, for when profiling this device failed. */
+export async function shippedDeviceLatency(cause: string): Promise<LatencyModel> {
+  const res = await fetch('/model/profiles/device.json');
+  if (!res.ok) {
+    throw new Error(
+      `profiling failed (${cause}) and no shipped device profile (HTTP ${res.status})`,
+    );
+  }
+  return ((await res.json()) as { latency: LatencyModel }).latency;
+}
+
+function describeDevice(backend: string): string {
+  const ua = navigator.userAgent.match(/(HeadlessChrome|Chrome|Firefox|Safari)\/[\d.]+/)?.[0];
+  return `${ua ?? 'browser'} on ${navigator.platform || 'unknown platform'}, ${navigator.hardwareConcurrency ?? '?'} cores, tfjs ${backend}`;
+}

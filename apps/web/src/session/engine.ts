@@ -1,0 +1,514 @@
+import {
+  type Classification,
+  CoInference,
+  DynamicMode,
+  type EdgeClient,
+  type ModelPixels,
+} from '@edgent/device';
+import {
+  disposeModel,
+  FASHION_MNIST_CLASSES,
+  fetchModel,
+  type ModelManifest,
+  type MultiExitModel,
+  modelFromWeights,
+} from '@edgent/model';
+import {
+  type BandwidthEstimator,
+  createBandwidthEstimator,
+  type Encoding,
+  type LatencyModel,
+} from '@edgent/planner';
+import type { LinkSettings } from '@edgent/protocol';
+import { type EdgeProfile, fetchEdgeProfile, fetchGallery, fetchTraces } from '../edge/api';
+import { EdgeConnection, edgeSocketUrl } from '../edge/connection';
+import { describeLink, type LinkForm, linkSettingsOf } from '../edge/link-settings';
+import {
+  availableBackends,
+  type BackendName,
+  backendOrder,
+  pickBackend,
+  startBackend,
+  wasmFlags,
+} from '../runtime/backend';
+import { detectCapabilities } from '../runtime/capabilities';
+import type { StorageLike } from '../runtime/profile-cache';
+import { SerialQueue } from '../runtime/queue';
+import { CameraLoop } from './camera';
+import { deviceProfile, shippedDeviceLatency } from './device-profile';
+import { pushBandwidth, pushRequest } from './history';
+import { type AppState, INITIAL_STATE, type Mode, type ShownInput } from './state';
+
+/** Measure the link when nothing else has for this long, ms. */
+const PROBE_EVERY_MS = 2000;
+const BACKEND_KEY = 'edgent/backend';
+const GALLERY_SIZE = 24;
+
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/**
+ * The device: loads the edge's model, runs it on the chosen tfjs backend,
+ * profiles this device, keeps the session with the edge, measures the link
+ * and classifies through one queue. React reads its state snapshots.
+ */
+export class Engine {
+  private state: AppState = INITIAL_STATE;
+  private readonly listeners = new Set<() => void>();
+  private readonly queue = new SerialQueue();
+  private readonly estimator: BandwidthEstimator = createBandwidthEstimator();
+  private readonly started = performance.now();
+  private manifest: ModelManifest | undefined;
+  private weights: Map<string, Float32Array> | undefined;
+  private model: MultiExitModel | undefined;
+  private co: CoInference | undefined;
+  private dynamic: DynamicMode | undefined;
+  private client: EdgeClient | undefined;
+  private connection: EdgeConnection | undefined;
+  private edgeLatency: LatencyModel | undefined;
+  private deviceLatency: LatencyModel | undefined;
+  private confirmedLink: LinkSettings = { type: 'link', mode: 'off' };
+  private lastLinkSampleAt = Number.NEGATIVE_INFINITY;
+  private probeQueued = false;
+  private monitor: ReturnType<typeof setInterval> | undefined;
+  readonly camera = new CameraLoop((p) =>
+    this.classify(p.pixels, { source: 'camera', name: 'camera frame', inverted: p.inverted }),
+  );
+
+  constructor(private readonly storage: StorageLike = localStorage) {
+    this.camera.onChange = (c) => this.update({ camera: c });
+  }
+
+  readonly subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  readonly getState = (): AppState => this.state;
+
+  private update(patch: Partial<AppState>): void {
+    this.state = { ...this.state, ...patch };
+    for (const l of this.listeners) l();
+  }
+
+  private now = () => performance.now();
+
+  /** Loads everything, in order; errors that stop the page end up in `fatal`. */
+  async start(): Promise<void> {
+    try {
+      const caps = await detectCapabilities();
+      this.update({
+        capabilities: caps,
+        backends: availableBackends(caps),
+        stage: 'loading-model',
+      });
+      void this.loadGallery();
+      void fetchTraces()
+        .then((traces) => this.update({ link: { ...this.state.link, traces } }))
+        .catch((e) => this.update({ link: { ...this.state.link, error: message(e) } }));
+      const edgeProfile = this.loadEdgeProfile();
+      const { manifest, weights } = await fetchModel(new URL('/model/', location.href).href);
+      this.manifest = manifest;
+      this.weights = weights;
+      this.update({ model: modelInfo(manifest, weights), stage: 'starting-backend' });
+      this.connect(manifest);
+
+      const stored = this.storage.getItem(BACKEND_KEY) as BackendName | null;
+      const { backend, fallbacks } = await pickBackend(backendOrder(caps, stored ?? undefined));
+      this.model = modelFromWeights(manifest.architecture, weights);
+      this.update({ backend, fallbacks, wasm: backend === 'wasm' ? await wasmFlags() : undefined });
+
+      this.update({ stage: 'profiling' });
+      await this.queue.run(() => this.profile(false));
+      this.edgeLatency = (await edgeProfile).latency;
+      await this.queue.run(() => this.buildCoInference());
+      this.update({ stage: 'ready' });
+      this.monitor = setInterval(() => this.probeIfIdle(), PROBE_EVERY_MS / 4);
+    } catch (e) {
+      this.update({ stage: 'failed', fatal: message(e) });
+    }
+  }
+
+  /** Runs `task` with the model on the current backend, in the device queue (benchmarks). */
+  withModel<T>(task: (model: MultiExitModel) => Promise<T>): Promise<T> {
+    return this.queue.run(() => {
+      if (!this.model) throw new Error('no model loaded yet');
+      return task(this.model);
+    });
+  }
+
+  /** Tries to reach the edge now instead of waiting out the backoff. */
+  retryEdge(): void {
+    this.connection?.retryNow();
+  }
+
+  /** Stops the session, the camera and the probes. */
+  stop(): void {
+    clearInterval(this.monitor);
+    this.camera.stop();
+    this.connection?.stop();
+  }
+
+  private async loadGallery(): Promise<void> {
+    try {
+      const items = await fetchGallery(GALLERY_SIZE);
+      this.update({ gallery: { status: 'ready', items } });
+    } catch (e) {
+      this.update({ gallery: { status: 'failed', items: [], error: message(e) } });
+    }
+  }
+
+  /** The edge's profile from /api/profile; the shipped one if the edge cannot give it. */
+  private async loadEdgeProfile(): Promise<EdgeProfile> {
+    try {
+      const p = await fetchEdgeProfile((status) =>
+        this.update({
+          edgeProfile: {
+            source: 'edge',
+            backend: '?',
+            device: '?',
+            note: `the edge is profiling itself (${JSON.stringify(status)})`,
+          },
+        }),
+      );
+      this.update({ edgeProfile: { source: 'edge', backend: p.backend, device: p.device } });
+      return p;
+    } catch (e) {
+      const res = await fetch('/model/profiles/edge.json');
+      if (!res.ok)
+        throw new Error(`no edge profile: ${message(e)}; and the shipped one: HTTP ${res.status}`);
+      const p = (await res.json()) as EdgeProfile;
+      this.update({
+        edgeProfile: {
+          source: 'shipped',
+          backend: p.backend,
+          device: p.device,
+          note: `the edge's own profile failed (${message(e)}); planning with the shipped one`,
+        },
+      });
+      return p;
+    }
+  }
+
+  private connect(manifest: ModelManifest): void {
+    this.connection = new EdgeConnection({
+      url: edgeSocketUrl(location),
+      model: { id: manifest.id, hash: manifest.hash },
+      now: this.now,
+      backend: () => this.state.backend ?? '',
+      onState: (connection) => this.update({ connection }),
+      onClient: (client) => this.onClient(client),
+    });
+    this.connection.start();
+  }
+
+  private onClient(client: EdgeClient | undefined): void {
+    this.client = client;
+    this.co?.setEdge(client);
+    if (!client) return;
+    // A new session starts unemulated: ask again for the link the person set.
+    void this.queue
+      .run(async () => {
+        if (this.confirmedLink.mode !== 'off') await client.setLink(this.confirmedLink);
+        await this.measureLink(2);
+      })
+      .catch(() => {});
+    // The edge may have been restarted or re-profiled.
+    void fetchEdgeProfile()
+      .then((p) => {
+        this.edgeLatency = p.latency;
+        this.co?.setLatency({ edge: p.latency });
+        this.dynamic?.rebuild();
+        this.update({ edgeProfile: { source: 'edge', backend: p.backend, device: p.device } });
+      })
+      .catch(() => {});
+  }
+
+  /** Loads this backend's cached profile or profiles the device (call inside the queue). */
+  private async profile(force: boolean): Promise<void> {
+    const { manifest, model } = this;
+    const backend = this.state.backend;
+    if (!backend || !manifest || !model) throw new Error('no model on a backend to profile yet');
+    this.update({ profile: { status: 'profiling', progress: 0 } });
+    try {
+      const { profile, fromCache } = await deviceProfile({
+        storage: this.storage,
+        backend,
+        manifest,
+        model,
+        force,
+        now: this.now,
+        onProgress: (progress, phase) =>
+          this.update({ profile: { status: 'profiling', phase, progress } }),
+      });
+      this.deviceLatency = profile.latency;
+      this.update({ profile: { status: 'ready', progress: 100, profile, fromCache } });
+    } catch (e) {
+      this.update({ profile: { status: 'failed', progress: 0, error: message(e) } });
+      // Without any profile the planner cannot run: plan with the shipped stand-in device.
+      if (!this.deviceLatency) this.deviceLatency = await shippedDeviceLatency(message(e));
+    }
+    this.co?.setLatency({ device: this.deviceLatency });
+    this.dynamic?.rebuild();
+    this.refreshDeviceOnly();
+  }
+
+  private async buildCoInference(): Promise<void> {
+    const { model, manifest, deviceLatency, edgeLatency } = this;
+    if (!model || !manifest || !deviceLatency || !edgeLatency) {
+      throw new Error('the model, the device profile and the edge profile are needed first');
+    }
+    this.co = new CoInference({
+      model,
+      manifest,
+      device: deviceLatency,
+      edge: edgeLatency,
+      encoding: this.state.settings.encoding,
+      now: this.now,
+      estimator: this.estimator,
+    });
+    this.co.setEdge(this.client);
+    if (this.state.settings.mode === 'dynamic')
+      this.dynamic = new DynamicMode(this.co, { deadlineMs: this.state.settings.deadlineMs });
+    await this.co.warmUp();
+    this.refreshDeviceOnly();
+    if (this.client) await this.measureLink(2).catch(() => {});
+  }
+
+  private refreshDeviceOnly(): void {
+    if (!this.co) return;
+    const { baselines } = this.co.plan(this.state.settings.deadlineMs);
+    this.update({ deviceOnlyMs: baselines.deviceOnly.predicted.total });
+  }
+
+  /** Probes the link (inside the queue) and records the estimate. */
+  private async measureLink(rounds: number): Promise<void> {
+    const co = this.co;
+    if (!co?.edge) return;
+    await co.measureLink(rounds);
+    this.linkObserved();
+  }
+
+  private linkObserved(): void {
+    const co = this.co;
+    if (!co) return;
+    this.lastLinkSampleAt = this.now();
+    const estimate = co.bandwidth;
+    this.dynamic?.observe();
+    this.update({
+      link: { ...this.state.link, bps: estimate?.bps, rttMs: co.rttMs },
+      history: estimate
+        ? pushBandwidth(this.state.history, this.seconds(), estimate.bps)
+        : this.state.history,
+    });
+  }
+
+  private probeIfIdle(): void {
+    if (this.probeQueued || !this.co?.edge) return;
+    if (this.now() - this.lastLinkSampleAt < PROBE_EVERY_MS) return;
+    this.probeQueued = true;
+    void this.queue
+      .run(() => this.measureLink(1))
+      .catch(() => {})
+      .finally(() => {
+        this.probeQueued = false;
+      });
+  }
+
+  private seconds(): number {
+    return (this.now() - this.started) / 1000;
+  }
+
+  /** Classifies model-input pixels (through the queue); the answer lands in the state. */
+  async classify(pixels: Uint8Array, meta: Omit<ShownInput, 'pixels'>): Promise<void> {
+    this.update({ input: { pixels, ...meta }, busy: true });
+    try {
+      const r = await this.queue.run(() => this.classifyNow(pixels));
+      this.show(r, meta);
+    } catch (e) {
+      this.update({ classifyError: message(e) });
+    } finally {
+      this.update({ busy: !this.queue.idle });
+    }
+  }
+
+  private async classifyNow(pixels: Uint8Array): Promise<Classification> {
+    const co = this.co;
+    if (!co) throw new Error('the page is still starting: no model or profile yet');
+    const { deadlineMs } = this.state.settings;
+    // The map's entry for the current segment; samples reach the detector as they are measured.
+    const plan = this.dynamic ? (this.dynamic.plan ?? this.dynamic.observe()) : undefined;
+    const r = await co.classify(pixels, deadlineMs, plan ? { plan } : {});
+    if (r.online && r.plan.partition < (co.paths[r.plan.exit]?.layers.length ?? 0)) {
+      this.linkObserved();
+    }
+    return r;
+  }
+
+  private show(r: Classification, meta: Omit<ShownInput, 'pixels'>): void {
+    const co = this.co;
+    if (!co) return;
+    const { deadlineMs } = this.state.settings;
+    const path = co.paths[r.plan.exit];
+    const request = this.state.requests + 1;
+    const exitName = this.manifest?.architecture.exits[r.plan.exit]?.name ?? `exit ${r.plan.exit}`;
+    this.update({
+      requests: request,
+      classifyError: undefined,
+      result: {
+        request,
+        label: r.label,
+        className: FASHION_MNIST_CLASSES[r.label] ?? `class ${r.label}`,
+        confidence: r.confidence,
+        plan: r.plan,
+        online: r.online,
+        measured: r.measured,
+        deadlineMs,
+        met: r.measured.total <= deadlineMs,
+        baselines: r.baselines,
+        layers: (path?.layers ?? []).map((l) => ({ name: l.name, kind: l.kind })),
+        exitName,
+        source: meta.source,
+        name: meta.name,
+        ...(meta.trueLabel === undefined ? {} : { trueLabel: meta.trueLabel }),
+        ...(r.bandwidth ? { bandwidthBps: r.bandwidth.bps } : {}),
+        ...(this.dynamic && r.online
+          ? { dynamic: { segmentBps: this.dynamic.segmentBps, changes: this.dynamic.changes } }
+          : {}),
+      },
+      history: pushRequest(this.state.history, {
+        t: this.seconds(),
+        exit: r.plan.exit,
+        partition: r.plan.partition,
+        measuredMs: r.measured.total,
+        predictedMs: r.plan.predicted.total,
+        deadlineMs,
+      }),
+    });
+  }
+
+  /** Decodes an uploaded file and classifies it. */
+  async upload(file: File, decode: (f: File) => Promise<ModelPixels>): Promise<void> {
+    try {
+      const { pixels, inverted } = await decode(file);
+      this.update({ uploadError: undefined });
+      await this.classify(pixels, { source: 'upload', name: file.name, inverted });
+    } catch (e) {
+      this.update({ uploadError: message(e) });
+    }
+  }
+
+  setDeadline(ms: number): void {
+    const deadlineMs = Math.min(2000, Math.max(1, Math.round(ms)));
+    this.dynamic?.setDeadline(deadlineMs);
+    this.update({ settings: { ...this.state.settings, deadlineMs } });
+  }
+
+  setEncoding(encoding: Encoding): void {
+    if (this.co) this.co.encoding = encoding;
+    this.dynamic?.rebuild();
+    this.dynamic?.observe();
+    this.update({ settings: { ...this.state.settings, encoding } });
+  }
+
+  setMode(mode: Mode): void {
+    this.dynamic = undefined;
+    if (mode === 'dynamic' && this.co) {
+      this.dynamic = new DynamicMode(this.co, { deadlineMs: this.state.settings.deadlineMs });
+      this.dynamic.observe();
+    }
+    this.update({ settings: { ...this.state.settings, mode } });
+  }
+
+  /** Sends the simulated link to the edge; then forgets the estimate and measures again. */
+  async applyLink(form: LinkForm): Promise<void> {
+    const checked = linkSettingsOf(form);
+    if (!checked.ok) {
+      this.update({ link: { ...this.state.link, error: checked.message } });
+      return;
+    }
+    this.update({ link: { ...this.state.link, applying: true, error: undefined } });
+    try {
+      await this.queue.run(async () => {
+        const edge = this.co?.edge;
+        if (!edge) throw new Error('the edge is not connected; apply the link once it is');
+        await edge.setLink(checked.settings);
+        this.confirmedLink = checked.settings;
+        this.co?.resetLink();
+        this.update({
+          link: {
+            ...this.state.link,
+            applied: describeLink(checked.settings),
+            bps: undefined,
+            rttMs: undefined,
+          },
+        });
+        await this.measureLink(3);
+        this.dynamic?.rebuild();
+        this.dynamic?.observe();
+      });
+      this.update({ link: { ...this.state.link, applying: false } });
+    } catch (e) {
+      this.update({ link: { ...this.state.link, applying: false, error: message(e) } });
+    }
+  }
+
+  /** Profiles this device again on the current backend. */
+  async reprofile(): Promise<void> {
+    await this.queue.run(() => this.profile(true)).catch(() => {});
+  }
+
+  /** Moves the model to another backend, then loads or makes its profile. */
+  async switchBackend(name: BackendName): Promise<void> {
+    if (name === this.state.backend || this.state.switchingBackend) return;
+    this.update({ switchingBackend: true });
+    try {
+      await this.queue.run(async () => {
+        const previous = this.state.backend;
+        if (this.model) disposeModel(this.model);
+        this.model = undefined;
+        try {
+          await startBackend(name);
+        } catch (e) {
+          console.info(
+            `Edgent: tfjs backend ${name} failed (${message(e)}); staying on ${previous}`,
+          );
+          if (previous) await startBackend(previous);
+          this.rebuildModel();
+          await this.buildCoInference();
+          throw new Error(`${name} could not start (${message(e)}); still on ${previous}`);
+        }
+        this.storage.setItem(BACKEND_KEY, name);
+        this.update({ backend: name, wasm: name === 'wasm' ? await wasmFlags() : undefined });
+        this.rebuildModel();
+        await this.profile(false);
+        await this.buildCoInference();
+      });
+    } catch (e) {
+      this.update({ classifyError: message(e) });
+    } finally {
+      this.update({ switchingBackend: false });
+    }
+  }
+
+  private rebuildModel(): void {
+    if (this.manifest && this.weights) {
+      this.model = modelFromWeights(this.manifest.architecture, this.weights);
+    }
+  }
+}
+
+function modelInfo(manifest: ModelManifest, weights: Map<string, Float32Array>): AppState['model'] {
+  const accuracy = manifest.evaluation?.exits ?? [];
+  let bytes = 0;
+  for (const w of weights.values()) bytes += w.byteLength;
+  return {
+    id: manifest.id,
+    hash: manifest.hash,
+    exits: manifest.architecture.exits.map((e, i) => ({
+      name: e.name,
+      accuracy: accuracy[i]?.accuracy ?? Number.NaN,
+      layers: e.after + e.branch.length,
+    })),
+    bytes,
+  };
+}

@@ -1,0 +1,124 @@
+import type { BaselineName, Breakdown, Encoding, Plan } from '@edgent/planner';
+import type { GalleryImage } from '../edge/api';
+import type { ConnectionState } from '../edge/connection';
+import type { BackendName, Fallback } from '../runtime/backend';
+import type { Capabilities } from '../runtime/capabilities';
+import type { CachedProfile } from '../runtime/profile-cache';
+import { EMPTY_HISTORY, type History } from './history';
+
+/** The page's state, one immutable snapshot per change (read with useSyncExternalStore). */
+
+export type Mode = 'static' | 'dynamic';
+
+/** What the person set. */
+export interface Settings {
+  deadlineMs: number;
+  encoding: Encoding;
+  mode: Mode;
+}
+
+/** The image the model saw last. */
+export interface ShownInput {
+  pixels: Uint8Array;
+  source: 'gallery' | 'upload' | 'camera';
+  name: string;
+  trueLabel?: number;
+  /** Whether the upload was inverted to look like Fashion-MNIST. */
+  inverted?: boolean;
+}
+
+/** The last answer. */
+export interface ShownResult {
+  request: number;
+  label: number;
+  className: string;
+  confidence: number;
+  plan: Plan;
+  online: boolean;
+  measured: Breakdown;
+  deadlineMs: number;
+  met: boolean;
+  baselines: Record<BaselineName, Plan>;
+  /** The exit path's layers. */
+  layers: { name: string; kind: string }[];
+  exitName: string;
+  source: ShownInput['source'];
+  name: string;
+  trueLabel?: number;
+  /** The link estimate the plan used, bit/s. */
+  bandwidthBps?: number;
+  /** Dynamic mode: the segment bandwidth the map entry was looked up for. */
+  dynamic?: { segmentBps?: number; changes: number };
+}
+
+export interface ProfileState {
+  status: 'idle' | 'profiling' | 'ready' | 'failed';
+  /** 0..100 while profiling. */
+  progress: number;
+  phase?: 'layers' | 'model';
+  profile?: CachedProfile;
+  fromCache?: boolean;
+  error?: string;
+}
+
+export interface LinkState {
+  bps?: number;
+  rttMs?: number;
+  /** The setting the edge confirmed, as text. */
+  applied: string;
+  applying: boolean;
+  error?: string;
+  traces: string[];
+}
+
+export interface AppState {
+  stage: 'starting' | 'loading-model' | 'starting-backend' | 'profiling' | 'ready' | 'failed';
+  /** Set when the page cannot go on. */
+  fatal?: string;
+  capabilities?: Readonly<Capabilities>;
+  backend?: BackendName;
+  backends: BackendName[];
+  fallbacks: Fallback[];
+  switchingBackend: boolean;
+  wasm?: { simd: boolean; threads: boolean };
+  model?: {
+    id: string;
+    hash: string;
+    exits: { name: string; accuracy: number; layers: number }[];
+    /** Bytes of weights fetched. */
+    bytes: number;
+  };
+  profile: ProfileState;
+  edgeProfile?: { source: 'edge' | 'shipped'; backend: string; device: string; note?: string };
+  /** Predicted device-only ms of the last exit on this device. */
+  deviceOnlyMs?: number;
+  connection: ConnectionState;
+  link: LinkState;
+  settings: Settings;
+  input?: ShownInput;
+  result?: ShownResult;
+  /** An answer is being computed. */
+  busy: boolean;
+  requests: number;
+  classifyError?: string;
+  uploadError?: string;
+  camera: { on: boolean; starting: boolean; error?: string };
+  gallery: { status: 'loading' | 'ready' | 'failed'; items: GalleryImage[]; error?: string };
+  history: History;
+}
+
+export const INITIAL_STATE: AppState = {
+  stage: 'starting',
+  backends: [],
+  fallbacks: [],
+  switchingBackend: false,
+  profile: { status: 'idle', progress: 0 },
+  connection: { status: 'connecting', failures: 0 },
+  link: { applied: 'off', applying: false, traces: [] },
+  settings: { deadlineMs: 100, encoding: 'float32', mode: 'static' },
+  busy: false,
+  requests: 0,
+  camera: { on: false, starting: false },
+  gallery: { status: 'loading', items: [] },
+  history: EMPTY_HISTORY,
+};

@@ -1,0 +1,220 @@
+import {
+  describeModel,
+  initialWeights,
+  type ModelManifest,
+  modelFromWeights,
+  runSlice,
+  seededRng,
+  tinyMultiExit,
+} from '@edgent/model';
+import { tf, useBackend } from '@edgent/model/node';
+import { createBandwidthEstimator, type LatencyModel } from '@edgent/planner';
+import {
+  type Channel,
+  decodeFrame,
+  decodeTensor,
+  encodeControl,
+  encodeFrame,
+  memoryPair,
+} from '@edgent/protocol';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CoInference } from '../src/co-inference';
+import { DEFAULT_MAP_DEADLINES_MS, DynamicMode, logStates } from '../src/dynamic-mode';
+import { EdgeClient } from '../src/edge-client';
+
+const spec = tinyMultiExit(3, [12, 12, 1]);
+const HASH = `sha256:${'a'.repeat(64)}`;
+const manifest = {
+  format: 'edgent-model/1',
+  id: spec.id,
+  hash: HASH,
+  architecture: spec,
+  weightsManifest: [],
+  evaluation: {
+    dataset: 'fake',
+    split: 'test',
+    count: 1,
+    backend: 'cpu',
+    exits: [
+      { exit: 0, name: 'early', accuracy: 0.8, correct: 8, count: 10 },
+      { exit: 1, name: 'final', accuracy: 0.9, correct: 9, count: 10 },
+    ],
+  },
+} as ModelManifest;
+
+/** Every layer takes `ms` on this side (predicted by name). */
+function flat(ms: number, name: string): LatencyModel {
+  const layerMs: Record<string, number> = {};
+  for (const p of describeModel(spec)) for (const l of p.layers) layerMs[l.name] = ms;
+  return { backend: 'fake', device: name, kinds: {}, layerMs };
+}
+
+let model: ReturnType<typeof modelFromWeights>;
+
+beforeAll(async () => {
+  await useBackend('cpu');
+  model = modelFromWeights(spec, initialWeights(spec, seededRng(1)));
+});
+
+function coInference() {
+  const estimator = createBandwidthEstimator({ window: 3 });
+  const co = new CoInference({
+    model,
+    manifest,
+    device: flat(20, 'slow device'),
+    edge: flat(0.05, 'fast edge'),
+    now: () => performance.now(),
+    estimator,
+  });
+  let at = 0;
+  /** Feeds a transfer that measures `bps` exactly. */
+  const feed = (bps: number) => {
+    at += 100;
+    estimator.observe({ bytes: bps / 80, elapsedMs: 100, atMs: at });
+  };
+  return { co, feed };
+}
+
+/** An edge on `channel` that runs the tail on the same model, as the real one does. */
+function fakeEdge(channel: Channel): void {
+  channel.onMessage((m) => {
+    if (typeof m === 'string') {
+      channel.send(
+        encodeControl({
+          type: 'helloOk',
+          modelId: spec.id,
+          modelHash: HASH,
+          protocolVersion: 1,
+          maxPayloadBytes: 1 << 20,
+        }),
+      );
+      return;
+    }
+    const decoded = decodeFrame(m);
+    if (!decoded.ok) throw decoded.error;
+    const f = decoded.value;
+    const n = describeModel(spec)[f.exit]?.layers.length ?? 0;
+    const values =
+      f.dtype === 'uint8'
+        ? Float32Array.from(f.payload, (v) => v / 255)
+        : decodeTensor({
+            dtype: f.dtype,
+            shape: f.shape,
+            payload: f.payload,
+            ...(f.scale === undefined ? {} : { scale: f.scale }),
+            ...(f.zeroPoint === undefined ? {} : { zeroPoint: f.zeroPoint }),
+          });
+    const x = tf.tensor(values, [...f.shape]);
+    const y = runSlice(model, f.exit, f.partition, n, x);
+    const scores = y.dataSync() as Float32Array;
+    x.dispose();
+    y.dispose();
+    channel.send(
+      encodeFrame({
+        ...f,
+        type: 'result',
+        dtype: 'float32',
+        shape: [1, scores.length],
+        payload: new Uint8Array(scores.buffer),
+        timing: { queueMs: 0, decodeMs: 0.1, computeMs: 0.2 },
+      }),
+    );
+  });
+}
+
+const image = Uint8Array.from({ length: 144 }, (_, i) => (i * 37) % 256);
+
+describe('CoInference with a given plan', () => {
+  it('plans at a given bandwidth: fast links go to the edge, slow ones stay on the device', () => {
+    const { co } = coInference();
+    // Before any RTT probe the planner assumes 50 ms; the device takes 20 ms a layer.
+    const fast = co.planAt(1e9, 100);
+    expect(fast).toMatchObject({ exit: 1, feasible: true });
+    expect(fast.partition).toBeLessThan(co.paths[1]?.layers.length ?? 0);
+    const slow = co.planAt(1e3, 20);
+    expect(slow.partition).toBe(co.paths[slow.exit]?.layers.length);
+  });
+
+  it('runs the given plan when online, with the real tail on the edge', async () => {
+    const { co } = coInference();
+    const [device, edge] = memoryPair();
+    fakeEdge(edge);
+    co.setEdge(
+      await EdgeClient.connect(device, {
+        model: { id: spec.id, hash: HASH },
+        now: performance.now.bind(performance),
+      }),
+    );
+    const deviceOnly = co.planAt(1e3, 1e6);
+    const split = { ...deviceOnly, exit: 1, partition: 3 };
+    const r = await co.classify(image, 1000, { plan: split });
+    expect(r.online).toBe(true);
+    expect([r.plan.exit, r.plan.partition]).toEqual([1, 3]);
+    const m = r.measured;
+    expect(m.device + m.upload + m.edge + m.download).toBeCloseTo(m.total, 9);
+    expect(m.edge).toBeCloseTo(0.3, 5);
+    // Same answer as the whole path on the device.
+    const x = tf.div(tf.tensor(image, [1, 12, 12, 1], 'float32'), 255);
+    const whole = runSlice(model, 1, 0, co.paths[1]?.layers.length ?? 0, x);
+    const expected = whole.dataSync() as Float32Array;
+    tf.dispose([x, whole]);
+    expect(r.label).toBe(expected.indexOf(Math.max(...expected)));
+  });
+
+  it('answers from the best device-only plan, whatever was given, when offline', async () => {
+    const { co } = coInference();
+    const r = await co.classify(image, 1000, { plan: co.planAt(1e9, 1000) });
+    expect(r.online).toBe(false);
+    expect(r.plan).toEqual(r.baselines.exitOnly);
+  });
+});
+
+describe('DynamicMode', () => {
+  it('cuts log-spaced states with a representative inside each', () => {
+    const s = logStates(1e4, 1e8, 6);
+    expect(s.edgesBps).toHaveLength(5);
+    expect(s.edgesBps[0]).toBeCloseTo(1e4);
+    expect(s.edgesBps[4]).toBeCloseTo(1e8);
+    s.representativeBps.forEach((r, i) => {
+      if (i > 0) expect(r).toBeGreaterThan(s.edgesBps[i - 1] as number);
+      if (i < 5) expect(r).toBeLessThan(s.edgesBps[i] as number);
+    });
+    expect(() => logStates(0, 1, 4)).toThrow(/lowBps/);
+  });
+
+  it('fills the map from the planner and switches plans only when the link changes', () => {
+    const { co, feed } = coInference();
+    const dyn = new DynamicMode(co, { deadlineMs: 100 });
+    expect(dyn.configMap.plans).toHaveLength(24 * DEFAULT_MAP_DEADLINES_MS.length);
+    expect(dyn.observe()).toBeUndefined();
+    for (const bps of [5e6, 6e6, 4.5e6, 5.5e6, 5e6, 5.2e6]) {
+      feed(bps);
+      dyn.observe();
+    }
+    const fastPlan = dyn.plan;
+    expect(fastPlan?.partition).toBeLessThan(co.paths[fastPlan?.exit ?? 0]?.layers.length ?? 0);
+    expect(dyn.changes).toBe(0);
+    for (let i = 0; i < 12; i++) {
+      feed(2e4 * (1 + 0.05 * (i % 3)));
+      dyn.observe();
+    }
+    expect(dyn.changes).toBeGreaterThanOrEqual(1);
+    expect(dyn.segmentBps).toBeLessThan(1e5);
+    // At 20 kbit/s the input takes longer to send than the early exit takes on the device.
+    const slow = dyn.plan;
+    expect(slow?.partition).toBe(co.paths[slow?.exit ?? 0]?.layers.length);
+    expect(dyn.switches).toBeGreaterThanOrEqual(1);
+  });
+
+  it('re-reads the map when the deadline changes', () => {
+    const { co, feed } = coInference();
+    const dyn = new DynamicMode(co, { deadlineMs: 1 });
+    feed(1e4);
+    dyn.observe();
+    const tight = dyn.plan;
+    dyn.setDeadline(5000);
+    expect(dyn.plan?.exit).toBe(1);
+    expect(dyn.plan?.feasible).toBe(true);
+    expect(tight?.feasible).toBe(false);
+  });
+});
