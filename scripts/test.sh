@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every check: lint, typecheck, the Vitest suites of the whole workspace.
+# Runs every check: lint, typecheck, the Vitest suites of the whole workspace, then the
+# Playwright end-to-end tests (e2e/).
 # Runs all stages even after a failure, then prints "N passed, N failed" last
 # (lint and typecheck count as one test each) and exits non-zero if anything failed.
 set -uo pipefail
@@ -38,5 +39,9 @@ run_stage lint "" pnpm lint
 run_stage typecheck "" pnpm typecheck
 run_stage vitest vitest.json pnpm vitest run --reporter=default --reporter=json \
   --outputFile="$results/vitest.json"
+# Playwright against the real edge and the built page (its global setup builds the
+# page when stale and starts the edge); the JSON report goes beside Vitest's.
+run_stage e2e playwright.json env PLAYWRIGHT_JSON_OUTPUT_NAME="$PWD/$results/playwright.json" \
+  pnpm e2e --reporter=list,json
 
 node scripts/summarise-tests.mjs "$results"

@@ -61,6 +61,8 @@ export interface LinkMeasurement {
 }
 
 const PROBE_MIN_BYTES = 1024;
+/** Transfers shorter than this on the wire (at the current estimate) do not feed the estimator, ms. */
+const MIN_WIRE_MS = 5;
 /** Planned with before any measurement: a slow link rather than a fast one. */
 const DEFAULT_BANDWIDTH_BPS = 100_000;
 const DEFAULT_RTT_MS = 50;
@@ -141,10 +143,16 @@ export class CoInference {
     const empty = await edge.probe(0);
     for (let i = 0; i < rounds; i++) {
       const bps = this.estimator.estimate()?.bps ?? 1e6;
-      const size = Math.round(Math.min(PROBE_MAX_BYTES, Math.max(PROBE_MIN_BYTES, bps / 80)));
-      const big = await edge.probe(size);
+      let size = Math.round(Math.min(PROBE_MAX_BYTES, Math.max(PROBE_MIN_BYTES, bps / 80)));
+      let big = await edge.probe(size);
       // Two sizes give the rate and the round trip: elapsed = rtt + 8 bytes / rate.
-      const extraMs = big.elapsedMs - big.edgeMs - (empty.elapsedMs - empty.edgeMs);
+      let extraMs = big.elapsedMs - big.edgeMs - (empty.elapsedMs - empty.edgeMs);
+      // On a link much faster than assumed the probe hides in the round trip's jitter: grow it.
+      while (extraMs < MIN_WIRE_MS && size < PROBE_MAX_BYTES) {
+        size = Math.min(PROBE_MAX_BYTES, size * 8);
+        big = await edge.probe(size);
+        extraMs = big.elapsedMs - big.edgeMs - (empty.elapsedMs - empty.edgeMs);
+      }
       const bytes = big.bytesUp - empty.bytesUp;
       if (extraMs > 0) {
         const rate = (8 * bytes) / (extraMs / 1000);
@@ -282,13 +290,18 @@ export class CoInference {
       const reply = await edge.request({ exit: plan.exit, partition: plan.partition, ...payload });
       const edgeMs = reply.timing.queueMs + reply.timing.decodeMs + reply.timing.computeMs;
       const transfer = Math.max(0, reply.elapsedMs - edgeMs);
-      this.estimator.observe({
-        bytes: reply.bytesUp + reply.bytesDown,
-        elapsedMs: reply.elapsedMs,
-        edgeComputeMs: edgeMs,
-        rttMs: this.rtt ?? 0,
-        atMs: this.options.now(),
-      });
+      // A transfer says little about the rate when its bytes take under MIN_WIRE_MS on the wire
+      // at the current estimate: the round trip's jitter would dominate, and read low.
+      const wireMs = ((reply.bytesUp + reply.bytesDown) * 8 * 1000) / (bandwidth?.bps ?? 1e5);
+      if (wireMs >= MIN_WIRE_MS) {
+        this.estimator.observe({
+          bytes: reply.bytesUp + reply.bytesDown,
+          elapsedMs: reply.elapsedMs,
+          edgeComputeMs: edgeMs,
+          rttMs: this.rtt ?? 0,
+          atMs: this.options.now(),
+        });
+      }
       const up = plan.predicted.upload;
       const down = plan.predicted.download;
       const upShare = up + down > 0 ? up / (up + down) : 0.5;

@@ -1,0 +1,47 @@
+import { expect } from '@playwright/test';
+import { T } from '../../apps/web/src/testids';
+import type { EdgentPage } from './edgent-page';
+
+const PARTS = ['device', 'upload', 'edge', 'download'] as const;
+type Part = (typeof PARTS)[number] | 'total';
+
+/**
+ * Checks that the measured breakdown of the answer shown adds up to its
+ * total: in the numbers behind it (data-ms), and in what is shown, where
+ * each shown number may be off by half its last digit's step.
+ */
+export async function expectMeasuredAddsUp(edgent: EdgentPage): Promise<void> {
+  const ms = async (part: Part) =>
+    Number(await edgent.id(T.measured(part)).getAttribute('data-ms'));
+  const shown = async (part: Part) =>
+    ((await edgent.id(T.measured(part)).textContent()) ?? '').trim();
+
+  const values = await Promise.all(PARTS.map(ms));
+  const total = await ms('total');
+  for (const [i, value] of values.entries()) {
+    expect(value, `measured-${PARTS[i]} data-ms`).toBeGreaterThanOrEqual(0);
+  }
+  expect(total, 'measured-total data-ms').toBeGreaterThan(0);
+  const sum = values.reduce((a, b) => a + b, 0);
+  expect(Math.abs(sum - total), `parts ${values.join(' + ')} vs total ${total}`).toBeLessThan(
+    1e-6 * Math.max(1, total),
+  );
+
+  const texts = await Promise.all([...PARTS, 'total' as const].map(shown));
+  const read = texts.map(readShownMs);
+  const shownSum = read.slice(0, 4).reduce((a, b) => a + b.ms, 0);
+  const tolerance = read.reduce((a, b) => a + b.halfStep, 0) + 1e-9;
+  expect(
+    Math.abs(shownSum - (read[4]?.ms ?? Number.NaN)),
+    `shown parts ${texts.slice(0, 4).join(' + ')} vs shown total ${texts[4]}`,
+  ).toBeLessThanOrEqual(tolerance);
+}
+
+/** The milliseconds in a shown duration ("12.3 ms", "0.8ms", "1.25 s") and half its last digit's step. */
+function readShownMs(text: string): { ms: number; halfStep: number } {
+  const match = /(-?\d+(?:\.(\d+))?)\s*(ms|s)?\b/.exec(text.replace(/,/g, ''));
+  if (!match?.[1]) throw new Error(`no number in shown duration "${text}"`);
+  const scale = match[3] === 's' ? 1000 : 1;
+  const decimals = match[2]?.length ?? 0;
+  return { ms: Number(match[1]) * scale, halfStep: 0.5 * 10 ** -decimals * scale };
+}

@@ -1,0 +1,23 @@
+import type { LaunchOptions } from '@playwright/test';
+
+/**
+ * How the tests launch Chromium (DESIGN section 8): Debian's build, never a
+ * downloaded one, headless, with a fresh user-data dir (Playwright makes one
+ * per launch).
+ */
+
+export const chromiumPath: string = process.env.EDGENT_E2E_CHROMIUM ?? '/usr/bin/chromium';
+
+export const chromiumArgs: readonly string[] = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+/** Launch options with `extraArgs` after the standard ones. */
+export function launchOptions(extraArgs: readonly string[] = []): LaunchOptions {
+  return { executablePath: chromiumPath, args: [...chromiumArgs, ...extraArgs] };
+}

@@ -1,0 +1,70 @@
+import { PNG } from 'pngjs';
+
+/**
+ * Test images as files a browser takes in: a PNG for the upload input and a
+ * YUV4MPEG2 video for Chromium's fake camera. Both scale a grayscale image
+ * up by a whole factor (nearest neighbour), so averaging it back down to
+ * 28x28 gives the original pixels.
+ */
+
+/** A grayscale image, one byte per pixel, row-major. */
+export interface GrayImage {
+  width: number;
+  height: number;
+  pixels: Uint8Array;
+}
+
+/** `image` scaled up `factor` times in each direction (nearest neighbour). */
+export function scaleUp(image: GrayImage, factor: number): GrayImage {
+  const width = image.width * factor;
+  const height = image.height * factor;
+  const pixels = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const from = Math.floor(y / factor) * image.width + Math.floor(x / factor);
+      pixels[y * width + x] = image.pixels[from] ?? 0;
+    }
+  }
+  return { width, height, pixels };
+}
+
+/** The image as an opaque RGBA PNG file. */
+export function encodePng(image: GrayImage): Buffer {
+  const png = new PNG({ width: image.width, height: image.height });
+  for (let i = 0; i < image.pixels.length; i++) {
+    const v = image.pixels[i] ?? 0;
+    png.data[4 * i] = v;
+    png.data[4 * i + 1] = v;
+    png.data[4 * i + 2] = v;
+    png.data[4 * i + 3] = 255;
+  }
+  return PNG.sync.write(png);
+}
+
+/**
+ * A YUV4MPEG2 video (4:2:0, C420jpeg) showing each image for
+ * `framesEach` frames at `fps`, in order. Chromium's fake capture device
+ * (`--use-file-for-fake-video-capture`) loops it. Images must share one even
+ * size. Gray images have neutral chroma (128).
+ */
+export function encodeY4m(images: readonly GrayImage[], framesEach: number, fps: number): Buffer {
+  const first = images[0];
+  if (!first) throw new Error('a video needs at least one image');
+  const { width, height } = first;
+  if (width % 2 !== 0 || height % 2 !== 0) {
+    throw new Error(`4:2:0 frames need an even size, got ${width}x${height}`);
+  }
+  const chroma = Buffer.alloc(2 * (width / 2) * (height / 2), 128);
+  const parts: Buffer[] = [
+    Buffer.from(`YUV4MPEG2 W${width} H${height} F${fps}:1 Ip A1:1 C420jpeg\n`),
+  ];
+  for (const image of images) {
+    if (image.width !== width || image.height !== height) {
+      throw new Error(`every frame must be ${width}x${height}, got ${image.width}x${image.height}`);
+    }
+    for (let i = 0; i < framesEach; i++) {
+      parts.push(Buffer.from('FRAME\n'), Buffer.from(image.pixels), chroma);
+    }
+  }
+  return Buffer.concat(parts);
+}

@@ -1,0 +1,129 @@
+import type { CompiledPlanner, Encoding } from '@edgent/planner';
+import { T } from '../../apps/web/src/testids';
+import { expectMeasuredAddsUp } from '../support/breakdown';
+import type { EdgentPage } from '../support/edgent-page';
+import { robustPlan, settleAt } from '../support/link';
+import { cut, fetchEdgeSide, plannerFor, samePlan } from '../support/planner';
+import { expect, test } from '../support/test';
+
+const THROTTLING = 8;
+/** Profiling slows down with the CPU; this bounds the wait, not what the test asserts. */
+const REPROFILE_TIMEOUT_MS = 150_000;
+/** The simulated link, kbit/s: a fast one, where offloading to the edge pays most. */
+const RATE_KBPS = 5000;
+
+test('a CPU-throttled device profiles slower, and its profile puts more of the work on the edge', async ({
+  edgent,
+  page,
+  request,
+}) => {
+  test.setTimeout(240_000);
+  await edgent.open();
+  await edgent.waitConnected();
+  const side = await fetchEdgeSide(request);
+  const encoding = (await edgent.encoding()) as Encoding;
+  // A deadline every exit meets: the last exit is planned, at its fastest cut.
+  const deadlineMs = await edgent.setDeadline(
+    Number((await edgent.id(T.deadline).getAttribute('max')) ?? 1000),
+  );
+  const fast = { ms: await edgent.deviceOnlyMs(), latency: await edgent.deviceLatency() };
+
+  // Slow the page's CPU down and profile again.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: THROTTLING });
+  const slowProfilingMs = await reprofile(edgent);
+  const slow = { ms: await edgent.deviceOnlyMs(), latency: await edgent.deviceLatency() };
+  test.info().annotations.push({
+    type: 'profiling',
+    description: `re-profiling at ${THROTTLING}x CPU throttling took ${slowProfilingMs} ms; device-only ${fast.ms} -> ${slow.ms} ms`,
+  });
+  expect(slow.ms, 'device-only ms throttled vs not').toBeGreaterThan(fast.ms);
+  // The link is compared with the CPU at full speed again: throttling slows the page's
+  // own message handling too, which the page rightly counts in its RTT estimate (here it
+  // grows about as much as the model's compute does), so a plan made while throttled
+  // would answer for the RTT as much as for the profile. The page keeps the slow profile
+  // until it profiles again.
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
+
+  // A fast link, where the edge is at its best. The page's estimate wanders (its RTT by a
+  // few ms, as much as the throttled profile's margin over the edge here), so the test
+  // waits for an answer planned with an estimate at which the planner, robustly (bandwidth
+  // within 10%, RTT within 1 ms), cuts earlier for the slow profile than for the fast one;
+  // the page must then have cut earlier.
+  const planners = {
+    fast: plannerFor(side, fast.latency, encoding),
+    slow: plannerFor(side, slow.latency, encoding),
+  };
+  await edgent.setFixedLink(RATE_KBPS);
+  const withSlowProfile = await settleAt(edgent, RATE_KBPS, {
+    timeout: 60_000,
+    accept: (bw) => movesToEdge(planners, { rateBps: bw.bps, rttMs: bw.rttMs }, deadlineMs),
+    acceptWhat: `an RTT at which the throttled profile robustly cuts earlier (device-only ${fast.ms} -> ${slow.ms} ms)`,
+  });
+  // Its measured parts add up too (an answer the planner sent across the link).
+  await expectMeasuredAddsUp(edgent);
+
+  // The same link with a profile made at full speed.
+  await reprofile(edgent);
+  const again = await edgent.deviceLatency();
+  const withFastProfile = await settleAt(edgent, RATE_KBPS, { timeout: 45_000 });
+  const summary = (shown: typeof withSlowProfile) =>
+    `${cut(shown.result.plan)} at ${Math.round(shown.bandwidth.bps)} bit/s, RTT ${shown.bandwidth.rttMs} ms`;
+  test.info().annotations.push({
+    type: 'plans',
+    description: `at ${RATE_KBPS} kbit/s: throttled profile ${summary(withSlowProfile)}; full-speed profile ${summary(withFastProfile)}`,
+  });
+
+  for (const shown of [withSlowProfile, withFastProfile]) {
+    expect(shown.result.plan.online).toBe(true);
+  }
+  expect(withSlowProfile.result.plan.exit, 'same exit (the deadline admits every exit)').toBe(
+    withFastProfile.result.plan.exit,
+  );
+  expect(
+    withSlowProfile.result.plan.partition,
+    `cut with the throttled profile (${cut(withSlowProfile.result.plan)}) vs the full-speed one (${cut(withFastProfile.result.plan)})`,
+  ).toBeLessThan(withFastProfile.result.plan.partition);
+
+  // Each is the planner's answer for the profile the page had and the link it measured.
+  for (const [shown, latency] of [
+    [withSlowProfile, slow.latency],
+    [withFastProfile, again],
+  ] as const) {
+    const expected = robustPlan(
+      plannerFor(side, latency, encoding),
+      { rateBps: shown.bandwidth.bps, rttMs: shown.bandwidth.rttMs },
+      deadlineMs,
+      'narrow',
+    );
+    if (expected) {
+      expect(
+        samePlan(shown.result.plan, expected),
+        `planner ${cut(expected)}, page ${cut(shown.result.plan)}`,
+      ).toBe(true);
+    }
+  }
+});
+
+/** Clicks reprofile, waits until the new profile is ready, and returns how long that took, ms. */
+async function reprofile(edgent: EdgentPage): Promise<number> {
+  const before = await edgent.id(T.profileStatus).getAttribute('data-latency');
+  const started = Date.now();
+  await edgent.id(T.reprofile).click();
+  await expect(edgent.id(T.profileStatus)).not.toHaveAttribute('data-latency', before ?? '', {
+    timeout: REPROFILE_TIMEOUT_MS,
+  });
+  await edgent.waitProfiled(REPROFILE_TIMEOUT_MS);
+  return Date.now() - started;
+}
+
+/** Whether, robustly on `link`, the slow device's plan has the same exit and an earlier cut. */
+function movesToEdge(
+  planners: { fast: CompiledPlanner; slow: CompiledPlanner },
+  link: { rateBps: number; rttMs: number },
+  deadlineMs: number,
+): boolean {
+  const a = robustPlan(planners.fast, link, deadlineMs, 'narrow');
+  const b = robustPlan(planners.slow, link, deadlineMs, 'narrow');
+  return a !== undefined && b !== undefined && a.exit === b.exit && b.partition < a.partition;
+}
