@@ -3,7 +3,14 @@ import { T } from '../../apps/web/src/testids';
 import { expectMeasuredAddsUp } from '../support/breakdown';
 import type { EdgentPage } from '../support/edgent-page';
 import { robustPlan, settleAt } from '../support/link';
-import { cut, fetchEdgeSide, plannerFor, samePlan } from '../support/planner';
+import {
+  cut,
+  fetchEdgeSide,
+  plannerFor,
+  samePlan,
+  towardDevice,
+  withLayers,
+} from '../support/planner';
 import { expect, test } from '../support/test';
 
 const THROTTLING = 8;
@@ -11,6 +18,8 @@ const THROTTLING = 8;
 const REPROFILE_TIMEOUT_MS = 150_000;
 /** The simulated link, kbit/s: a fast one, where offloading to the edge pays most. */
 const RATE_KBPS = 5000;
+/** A slow simulated link, kbit/s: the bandwidth test's lower rate. */
+const SLOW_KBPS = 100;
 
 test('a CPU-throttled device profiles slower, and its profile puts more of the work on the edge', async ({
   edgent,
@@ -62,6 +71,33 @@ test('a CPU-throttled device profiles slower, and its profile puts more of the w
   });
   // Its measured parts add up too (an answer the planner sent across the link).
   await expectMeasuredAddsUp(edgent);
+
+  // The bandwidth test with a device slow enough for the edge to win on the fast link:
+  // down to 100 kbit/s, the planner moves the plan toward the device, and so does the page.
+  await edgent.setFixedLink(SLOW_KBPS);
+  const slowLink = await settleAt(edgent, SLOW_KBPS, { timeout: 60_000 });
+  const planned = withLayers(
+    side,
+    planners.slow.plan({
+      bandwidthBps: slowLink.bandwidth.bps,
+      rttMs: slowLink.bandwidth.rttMs,
+      deadlineMs,
+    }),
+  );
+  test.info().annotations.push({
+    type: 'slow link',
+    description: `throttled profile: ${cut(withSlowProfile.result.plan)} at ${RATE_KBPS} kbit/s -> ${cut(slowLink.result.plan)} at ${SLOW_KBPS} kbit/s (planner: ${cut(planned)})`,
+  });
+  expect(slowLink.result.plan.online).toBe(true);
+  expect(
+    towardDevice(withSlowProfile.result.plan, planned),
+    'the planner moves toward the device',
+  ).toBe(true);
+  expect(
+    towardDevice(withSlowProfile.result.plan, slowLink.result.plan),
+    `the page moved from ${cut(withSlowProfile.result.plan)} to ${cut(slowLink.result.plan)}`,
+  ).toBe(true);
+  await edgent.setFixedLink(RATE_KBPS);
 
   // The same link with a profile made at full speed.
   await reprofile(edgent);
