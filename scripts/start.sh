@@ -7,4 +7,10 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh
+# The page: built when missing or older than its sources (or the packages it bundles).
+page=apps/web/dist/index.html
+if [[ ! -f "$page" ]] || [[ -n "$(find apps/web/src apps/web/index.html packages/*/src -newer "$page" -print -quit)" ]]; then
+  echo "start: building the page (apps/web)"
+  pnpm --filter @edgent/web build >/dev/null
+fi
 exec node apps/cli/bin/edgent.js serve "$@"
