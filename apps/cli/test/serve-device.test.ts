@@ -154,6 +154,12 @@ describe('edgent serve and edgent device', () => {
       /cannot read --image/,
     ],
     [['serve', '--port', '70000'], /expected a whole number from 0 to 65535/],
+    [['serve', '--max-in-flight', '0'], /expected a whole number from 1 to 10000/],
+    [['serve', '--request-timeout', '10'], /accepted forms: 300ms/],
+    [
+      ['serve', '--request-timeout', '0.1ms'],
+      /option requestTimeoutMs must be a whole number from 1/,
+    ],
   ])('refuses %j with exit 2', async (args, message) => {
     const r = await runCli(args);
     expect(r.stderr).toMatch(message);

@@ -3,6 +3,7 @@ import { EdgeError, serve } from '@edgent/edge';
 import type { Command } from 'commander';
 import { choiceArg, intArg } from '../args';
 import { defaultModelDir } from '../paths';
+import { DURATION_FORMS, parseDuration } from '../units';
 import { UsageError } from './train';
 
 interface ServeFlags {
@@ -16,6 +17,9 @@ interface ServeFlags {
   profileFile?: string;
   tracesDir?: string;
   logLevel: string;
+  maxPayload?: number;
+  maxInFlight?: number;
+  requestTimeout?: number;
 }
 
 export function registerServe(program: Command): void {
@@ -49,6 +53,21 @@ export function registerServe(program: Command): void {
     .option('--profile-file <file>', 'serve this latency profile instead of profiling the edge')
     .option('--traces-dir <dir>', 'bandwidth traces (<name>.tsv) the link emulator may replay')
     .option(
+      '--max-payload <bytes>',
+      'largest tensor payload a frame may declare (default 4 MiB)',
+      intArg(1024, 2 ** 30),
+    )
+    .option(
+      '--max-in-flight <n>',
+      'requests in flight per connection (default 8)',
+      intArg(1, 10_000),
+    )
+    .option(
+      '--request-timeout <time>',
+      `answer EDGENT_ERR_TIMEOUT after this long (default 10s): ${DURATION_FORMS}`,
+      parseDuration,
+    )
+    .option(
       '--log-level <level>',
       'pino level: info logs one line per request; warn only problems',
       choiceArg(['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const),
@@ -67,6 +86,11 @@ export function registerServe(program: Command): void {
             ...(flags.allowOrigin === undefined ? {} : { allowedOrigins: flags.allowOrigin }),
             ...(flags.profileFile === undefined ? {} : { profileFile: resolve(flags.profileFile) }),
             ...(flags.tracesDir === undefined ? {} : { tracesDir: resolve(flags.tracesDir) }),
+            ...(flags.maxPayload === undefined ? {} : { maxPayloadBytes: flags.maxPayload }),
+            ...(flags.maxInFlight === undefined ? {} : { maxInFlight: flags.maxInFlight }),
+            ...(flags.requestTimeout === undefined
+              ? {}
+              : { requestTimeoutMs: Math.round(flags.requestTimeout) }),
           },
           { port, host: flags.host },
         );
