@@ -159,8 +159,9 @@ const placeholder = `<!doctype html>
   </head>
   <body>
     <h1>Edgent edge is running</h1>
-    <p>The device page arrives with the web issue (<code>apps/web</code>).
-    Until then, try <a href="/api/health">/api/health</a> and <a href="/api/models">/api/models</a>.</p>
+    <p>The device page is not built here: run <code>pnpm --filter @edgent/web build</code>
+    (<code>bash scripts/start.sh</code> does it), then reload. Meanwhile, try
+    <a href="/api/health">/api/health</a> and <a href="/api/models">/api/models</a>.</p>
   </body>
 </html>
 `;
