@@ -14,16 +14,23 @@ export interface PoolWorkerData {
   nextIndex: Int32Array;
 }
 
-/** One request as a worker receives it. */
-export interface PoolTask {
+/** One request for the edge: run layers [partition, end) of exit `exit` on the payload. */
+export interface InferenceRequest {
   exit: number;
   partition: number;
   dtype: DType;
+  /** Including the batch dimension. */
   shape: number[];
+  /** int8 only. */
   scale?: number;
+  /** int8 only. */
   zeroPoint?: number;
-  /** Bytes in a buffer of their own, transferred to the worker. */
+  /** The frame payload bytes as received; run() copies them, the caller keeps its buffer. */
   payload: Uint8Array;
+}
+
+/** One request as a worker receives it: its payload in a buffer of its own, transferred. */
+export interface PoolTask extends InferenceRequest {
   /** `performance.timeOrigin + performance.now()` in the pool when run() was called. */
   submittedAt: number;
   /** Present when the caller can abort: a shared int32, see {@link TaskState}. */

@@ -1,31 +1,19 @@
-import type { DType } from '@edgent/protocol';
 import { Piscina } from 'piscina';
 import { EdgeError } from '../errors.js';
 import { toEdgeError } from './codes.js';
 import {
+  type InferenceRequest,
   isWorkerReport,
   type PoolTask,
   type PoolWorkerData,
   type TaskOutcome,
   TaskState,
 } from './messages.js';
+
+export type { InferenceRequest };
+
 import { loadModelDir } from './model-dir.js';
 import { type PoolOptions, resolvePoolOptions } from './options.js';
-
-/** One request for the edge: run layers [partition, end) of exit `exit` on the payload. */
-export interface InferenceRequest {
-  exit: number;
-  partition: number;
-  dtype: DType;
-  /** Including the batch dimension. */
-  shape: number[];
-  /** int8 only. */
-  scale?: number;
-  /** int8 only. */
-  zeroPoint?: number;
-  /** The frame payload bytes as received; run() copies them, the caller keeps its buffer. */
-  payload: Uint8Array;
-}
 
 /** The exit's scores for one request, and where the time went. */
 export interface InferenceResult {
