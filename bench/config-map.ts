@@ -26,7 +26,7 @@ const { values: flags } = parseArgs({
     states: { type: 'string', default: '16' },
     deadlines: { type: 'string', default: '8' },
     runs: { type: 'string', default: '15' },
-    traces: { type: 'string', default: join(import.meta.dirname, '..', '..', 'shared', 'traces') },
+    traces: { type: 'string', default: join(import.meta.dirname, '..', 'traces') },
     out: { type: 'string', default: join(import.meta.dirname, 'reports', 'config-map') },
   },
 });

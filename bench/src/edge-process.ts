@@ -23,6 +23,7 @@ export async function startEdge(workers: number): Promise<{ child: ChildProcess;
       '127.0.0.1',
       '--workers',
       String(workers),
+      '--no-https',
       '--log-level',
       'warn',
       '--profile-file',

@@ -11,9 +11,12 @@ import { repoRoot } from './paths';
 
 /** A running edge. */
 export interface RunningEdge {
-  /** e.g. http://127.0.0.1:41234 */
+  /** e.g. http://localhost:41234 */
   readonly url: string;
   readonly port: number;
+  /** e.g. https://localhost:41235: the same app over HTTPS with a self-signed certificate. */
+  readonly httpsUrl: string;
+  readonly httpsPort: number;
   /** Stops it with SIGINT and waits for it to exit (SIGKILL after `graceMs`). */
   stop(graceMs?: number): Promise<void>;
 }
@@ -26,7 +29,7 @@ export interface StartEdgeOptions {
   timeoutMs?: number;
 }
 
-const LISTENING = /listening on (http:\/\/\S+)/;
+const LISTENING = /listening on (http:\/\/\S+) and (https:\/\/\S+)/;
 
 /** A TCP port free on 127.0.0.1 right now. */
 export async function freePort(): Promise<number> {
@@ -53,6 +56,7 @@ export async function freePort(): Promise<number> {
  */
 export async function startEdge(options: StartEdgeOptions = {}): Promise<RunningEdge> {
   const port = options.port ?? (await freePort());
+  const httpsPort = await freePort();
   const timeoutMs = options.timeoutMs ?? 60_000;
   const child = spawn(
     process.execPath,
@@ -63,6 +67,8 @@ export async function startEdge(options: StartEdgeOptions = {}): Promise<Running
       String(port),
       '--host',
       '127.0.0.1',
+      '--https-port',
+      String(httpsPort),
       '--workers',
       '1',
       '--log-level',
@@ -85,7 +91,7 @@ export async function startEdge(options: StartEdgeOptions = {}): Promise<Running
   };
   child.stdout?.on('data', onOutput);
   child.stderr?.on('data', onOutput);
-  const url = await new Promise<string>((resolve, reject) => {
+  const urls = await new Promise<{ url: string; httpsUrl: string }>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(
@@ -96,10 +102,10 @@ export async function startEdge(options: StartEdgeOptions = {}): Promise<Running
     }, timeoutMs);
     child.stdout?.on('data', () => {
       const match = LISTENING.exec(output.join(''));
-      if (!listening && match?.[1]) {
+      if (!listening && match?.[1] && match[2]) {
         listening = true;
         clearTimeout(timer);
-        resolve(match[1]);
+        resolve({ url: match[1], httpsUrl: match[2] });
       }
     });
     exited.then((code) => {
@@ -111,7 +117,12 @@ export async function startEdge(options: StartEdgeOptions = {}): Promise<Running
       );
     });
   });
-  return { url, port, stop: (graceMs = 10_000) => stopChild(child, exited, graceMs) };
+  return {
+    ...urls,
+    port,
+    httpsPort,
+    stop: (graceMs = 10_000) => stopChild(child, exited, graceMs),
+  };
 }
 
 async function stopChild(

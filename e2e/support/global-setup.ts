@@ -8,7 +8,8 @@ import { repoRoot } from './paths';
 /**
  * Before the tests: builds the page when its build is missing or older than
  * its sources, makes the test images, and starts the real edge serving the
- * page. Tests find it in EDGENT_E2E_BASE_URL. Returns the teardown, which
+ * page (HTTP and HTTPS). Tests find it in EDGENT_E2E_BASE_URL, its ports in
+ * EDGENT_E2E_HTTP_PORT and EDGENT_E2E_HTTPS_PORT. Returns the teardown, which
  * stops the edge.
  */
 export default async function globalSetup(): Promise<() => Promise<void>> {
@@ -16,6 +17,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   await makeFixtures();
   const edge = await startEdge();
   process.env.EDGENT_E2E_BASE_URL = edge.url;
+  process.env.EDGENT_E2E_HTTPS_PORT = String(edge.httpsPort);
+  process.env.EDGENT_E2E_HTTP_PORT = String(edge.port);
   return () => edge.stop();
 }
 

@@ -28,6 +28,7 @@ beforeAll(async () => {
       '127.0.0.1',
       '--workers',
       '1',
+      '--no-https',
       '--profile-file',
       profile,
     ],

@@ -12,6 +12,7 @@ import { createMetrics } from './metrics.js';
 import { type EdgeOptions, resolveOptions } from './options.js';
 import { InferencePool } from './pool/index.js';
 import { ProfileStore } from './profile-store.js';
+import { logRequests, OneLinePerRequest, redactUrl } from './request-log.js';
 import { galleryRoutes } from './routes/gallery.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { profileRoutes } from './routes/profile.js';
@@ -46,7 +47,14 @@ const isolationHeaders = {
 export async function buildApp(options: EdgeOptions = {}): Promise<FastifyInstance> {
   const resolved = resolveOptions(options);
   const { webRoot, modelDir, logger } = resolved;
-  const app = Fastify({ logger });
+  const app = Fastify({
+    logger:
+      logger === false
+        ? false
+        : { ...(logger === true ? {} : logger), serializers: requestSerializers },
+    logController: new OneLinePerRequest(),
+  });
+  logRequests(app);
 
   app.addHook('onSend', async (_request, reply, payload) => {
     reply.headers(isolationHeaders);
@@ -146,6 +154,14 @@ export async function buildApp(options: EdgeOptions = {}): Promise<FastifyInstan
 
   return app;
 }
+
+/** Request fields in error logs, with tokens hidden. */
+const requestSerializers = {
+  req: (req: { method?: string; url?: string }) => ({
+    method: req.method,
+    url: req.url === undefined ? undefined : redactUrl(req.url),
+  }),
+};
 
 function errorBody(statusCode: number, error: string, cause: EdgeError) {
   return { statusCode, code: cause.code, error, message: cause.message };

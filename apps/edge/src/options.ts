@@ -68,8 +68,8 @@ const allowedKeys = [
   'profileFile',
 ] as const;
 
-/** The shared traces beside a checkout, when there. */
-const sharedTraces = resolve(repoRoot, '..', 'shared', 'traces', 'norway-hsdpa');
+/** The bandwidth traces shipped in the repository (traces/README.md). */
+const shippedTraces = join(repoRoot, 'traces', 'norway-hsdpa');
 
 /**
  * Checks `options` and fills in defaults.
@@ -130,7 +130,7 @@ export function resolveOptions(options: EdgeOptions = {}): ResolvedEdgeOptions {
     requestTimeoutMs: intOption('requestTimeoutMs', options.requestTimeoutMs, 10_000, 1, 3_600_000),
     token,
     allowedOrigins: origins,
-    tracesDir: folderOption('tracesDir', options.tracesDir, sharedTraces),
+    tracesDir: folderOption('tracesDir', options.tracesDir, shippedTraces),
     cacheDir: folderOption('cacheDir', options.cacheDir, join(repoRoot, '.cache', 'edge')),
     profileFile: profileFile === undefined ? undefined : resolve(profileFile),
   };

@@ -1,5 +1,7 @@
-// The edge's thin entry: reads PORT, HOST and EDGENT_MODEL_DIR; `edgent serve` takes flags instead.
+// The edge's thin entry: reads PORT, HTTPS_PORT (HTTPS=0: off), HOST and EDGENT_MODEL_DIR; `edgent serve` takes flags instead.
+import { banner } from './banner.js';
 import { EdgeError } from './errors.js';
+import { defaultLogFormat, loggerOptions } from './log-format.js';
 import { defaultModelDir } from './paths.js';
 import { serve } from './serve.js';
 
@@ -13,8 +15,12 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 }
 
 try {
-  const { url } = await serve({ modelDir, logger: { level: 'info' } }, { port, host });
-  process.stdout.write(`Edgent edge listening on ${url}\n`);
+  const httpsPort = Number(process.env.HTTPS_PORT ?? 8443);
+  const { addresses } = await serve(
+    { modelDir, logger: loggerOptions('info', defaultLogFormat()) },
+    { port, host, https: process.env.HTTPS === '0' ? false : { port: httpsPort } },
+  );
+  process.stdout.write(banner(addresses));
 } catch (error) {
   if (!(error instanceof EdgeError)) throw error;
   process.stderr.write(`${error.code}: ${error.message}\n`);

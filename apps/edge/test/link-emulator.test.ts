@@ -4,7 +4,6 @@
  * zero-rate gaps, looping, scale), close; the emulated channel over a memory
  * pair; trace files found and read by name.
  */
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -411,11 +410,9 @@ describe('trace files', () => {
   });
 });
 
-const realTraces = fileURLToPath(
-  new URL('../../../../shared/traces/norway-hsdpa', import.meta.url),
-);
+const realTraces = fileURLToPath(new URL('../../../traces/norway-hsdpa', import.meta.url));
 
-describe.skipIf(!existsSync(realTraces))('the real HSDPA traces', () => {
+describe('the real HSDPA traces shipped in traces/', () => {
   it('lists and loads them, and the emulator moves the bits the trace allows', async () => {
     const names = await listTraces(realTraces);
     expect(names.length).toBeGreaterThan(10);

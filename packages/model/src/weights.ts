@@ -1,3 +1,4 @@
+import { sha256 } from '@noble/hashes/sha2.js';
 import { EdgentError } from './errors';
 import { type ModelSpec, validateSpec, weightShapes } from './spec';
 
@@ -43,17 +44,21 @@ export interface ModelManifest {
 export const WEIGHTS_FILE = 'weights.bin';
 export const MANIFEST_FILE = 'manifest.json';
 
-function toHex(buf: ArrayBuffer): string {
-  return [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, '0')).join('');
+function toHex(buf: Uint8Array): string {
+  return [...buf].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-/** `sha256:<hex>` of the architecture and the weights; the model's identity. */
+/**
+ * `sha256:<hex>` of the architecture and the weights; the model's identity.
+ * Pure JavaScript (@noble/hashes): `crypto.subtle` exists only in secure
+ * contexts, and a phone opening the edge over plain HTTP on the LAN has none.
+ */
 export async function modelHash(spec: ModelSpec, bytes: Uint8Array): Promise<string> {
   const arch = new TextEncoder().encode(JSON.stringify(spec));
   const all = new Uint8Array(arch.length + bytes.length);
   all.set(arch, 0);
   all.set(bytes, arch.length);
-  return `sha256:${toHex(await globalThis.crypto.subtle.digest('SHA-256', all))}`;
+  return `sha256:${toHex(sha256(all))}`;
 }
 
 /** Concatenates weights in manifest order into one buffer and builds the manifest. */

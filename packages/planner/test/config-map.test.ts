@@ -175,7 +175,7 @@ describe('createDynamicPlanner', () => {
   });
 });
 
-describe.skipIf(!haveTraces)(`on a real trace (skipped when ${TRACE_DIR} is absent)`, () => {
+describe('on a real trace (shipped in traces/)', () => {
   const all = haveTraces
     ? readdirSync(TRACE_DIR)
         .filter((f) => f.endsWith('.tsv'))

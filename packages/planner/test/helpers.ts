@@ -1,4 +1,4 @@
-/** Test helpers: a seeded PRNG and reading the shared real traces. */
+/** Test helpers: a seeded PRNG and reading the real traces shipped in traces/. */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BandwidthTrace, parseTrace } from '../src/bandwidth/trace';
@@ -13,22 +13,13 @@ export function seededNormal(seed: number): () => number {
   return () => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
 }
 
-/** The shared real traces' folder: /work/shared/traces beside the checkout (repo root/../shared/traces). */
-export const TRACE_DIR = join(
-  import.meta.dirname,
-  '..',
-  '..',
-  '..',
-  '..',
-  'shared',
-  'traces',
-  'norway-hsdpa',
-);
+/** The real traces shipped in the repository (traces/README.md). */
+export const TRACE_DIR = join(import.meta.dirname, '..', '..', '..', 'traces', 'norway-hsdpa');
 
-/** Whether the shared traces are present; tests that need them skip otherwise. */
+/** Whether the traces are present; tests that need them skip otherwise. */
 export const haveTraces = existsSync(TRACE_DIR);
 
-/** Reads and parses one shared trace by file name. */
+/** Reads and parses one shipped trace by file name. */
 export function readTrace(file: string): BandwidthTrace {
   return parseTrace(readFileSync(join(TRACE_DIR, file), 'utf8'), file);
 }

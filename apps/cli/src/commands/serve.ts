@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { EdgeError, serve } from '@edgent/edge';
+import { banner, defaultLogFormat, EdgeError, loggerOptions, serve } from '@edgent/edge';
 import type { Command } from 'commander';
 import { choiceArg, intArg } from '../args';
 import { defaultModelDir } from '../paths';
@@ -17,6 +17,12 @@ interface ServeFlags {
   profileFile?: string;
   tracesDir?: string;
   logLevel: string;
+  logFormat?: 'pretty' | 'json';
+  https: boolean;
+  httpsPort?: number;
+  cert?: string;
+  key?: string;
+  qr: boolean;
   maxPayload?: number;
   maxInFlight?: number;
   requestTimeout?: number;
@@ -41,6 +47,15 @@ export function registerServe(program: Command): void {
       'model to serve; default $EDGENT_MODEL_DIR or the shipped one',
       process.env.EDGENT_MODEL_DIR ?? defaultModelDir,
     )
+    .option(
+      '--https-port <n>',
+      'HTTPS port, for phones and Pis on the LAN (0: any free port); default 8443',
+      intArg(0, 65535),
+    )
+    .option('--no-https', 'serve plain HTTP only (no camera or WASM threads off localhost)')
+    .option('--cert <file>', 'the TLS certificate (PEM) to use instead of a self-signed one')
+    .option('--key <file>', 'the private key (PEM) of --cert')
+    .option('--no-qr', 'do not print the QR code of the LAN address at start')
     .option('--workers <n>', 'inference worker threads (default: one per core)', intArg(1, 256))
     .option(
       '--backend <name>',
@@ -73,14 +88,25 @@ export function registerServe(program: Command): void {
       choiceArg(['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const),
       'info',
     )
+    .option(
+      '--log-format <format>',
+      'pretty (readable lines; the default on a terminal) or json (the default otherwise)',
+      choiceArg(['pretty', 'json'] as const),
+    )
     .action(async (flags: ServeFlags) => {
       const port = flags.port ?? envPort();
+      if (!flags.https && (flags.cert || flags.key || flags.httpsPort !== undefined)) {
+        throw new UsageError('--no-https turns HTTPS off: drop --https-port, --cert and --key');
+      }
+      if ((flags.cert === undefined) !== (flags.key === undefined)) {
+        throw new UsageError('--cert and --key go together: give both, or neither');
+      }
       try {
-        const { url } = await serve(
+        const { addresses } = await serve(
           {
             modelDir: resolve(flags.modelDir),
             backend: flags.backend,
-            logger: { level: flags.logLevel },
+            logger: loggerOptions(flags.logLevel, flags.logFormat ?? defaultLogFormat()),
             ...(flags.workers === undefined ? {} : { workers: flags.workers }),
             ...(flags.token === undefined ? {} : { token: flags.token }),
             ...(flags.allowOrigin === undefined ? {} : { allowedOrigins: flags.allowOrigin }),
@@ -92,9 +118,20 @@ export function registerServe(program: Command): void {
               ? {}
               : { requestTimeoutMs: Math.round(flags.requestTimeout) }),
           },
-          { port, host: flags.host },
+          {
+            port,
+            host: flags.host,
+            https: flags.https
+              ? {
+                  port: flags.httpsPort ?? 8443,
+                  ...(flags.cert
+                    ? { cert: resolve(flags.cert), key: resolve(flags.key ?? '') }
+                    : {}),
+                }
+              : false,
+          },
         );
-        process.stdout.write(`Edgent edge listening on ${url}\n`);
+        process.stdout.write(banner(addresses, { qr: flags.qr }));
       } catch (e) {
         if (e instanceof EdgeError && e.code === 'EDGENT_ERR_BAD_OPTION') {
           throw new UsageError(e.message);

@@ -35,7 +35,7 @@ export async function listTraces(dir: string): Promise<string[]> {
  * folder and some available traces), and the planner's `EDGENT_ERR_BAD_TRACE`
  * when the file does not parse.
  *
- * @example const trace = await loadTrace('../shared/traces/norway-hsdpa', 'norway_bus_1');
+ * @example const trace = await loadTrace('traces/norway-hsdpa', 'norway_bus_1');
  */
 export async function loadTrace(dir: string, name: string): Promise<BandwidthTrace> {
   if (!TRACE_NAME.test(name)) {

@@ -1,6 +1,6 @@
 /**
  * Bandwidth traces as data: the `seconds<TAB>megabits_per_second` text format
- * of /work/shared/traces (a sample holds until the next one), and reading a
+ * of the shipped traces/ folder (a sample holds until the next one), and reading a
  * rate, a mean rate or a transfer time off a trace. No I/O: callers read the
  * file and pass its text.
  */
