@@ -1,9 +1,13 @@
+import wasmPackage from '@tensorflow/tfjs-backend-wasm/package.json' with { type: 'json' };
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
 import { viteStaticCopy } from 'vite-plugin-static-copy';
 
-/** Where the tfjs wasm binaries are served from (src/runtime/backend.ts's WASM_PATH). */
-const WASM_DIR = 'tfjs-wasm';
+/**
+ * Where the tfjs wasm binaries are served from (src/runtime/backend.ts's WASM_PATH): a folder
+ * named for the package version, so the edge can let browsers cache them for good.
+ */
+const WASM_DIR = `tfjs-wasm/${wasmPackage.version}`;
 
 // The edge serves the built page (apps/web/dist) with COOP/COEP headers; `vite dev` sends the
 // same ones, so tfjs-backend-wasm can use threads there too, and proxies the edge's routes.

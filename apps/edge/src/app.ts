@@ -1,13 +1,16 @@
 import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { constants as zlib } from 'node:zlib';
 import { HEADER_BYTES } from '@edgent/protocol';
+import compress from '@fastify/compress';
 import fastifyStatic from '@fastify/static';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
 import packageJson from '../package.json' with { type: 'json' };
+import type { EdgeAddresses } from './banner.js';
 import { EdgeError } from './errors.js';
-import { listTraces } from './link/traces.js';
+import { listTraces, summariseTraces, type TraceSummary } from './link/traces.js';
 import { createMetrics } from './metrics.js';
 import { type EdgeOptions, resolveOptions } from './options.js';
 import { InferencePool } from './pool/index.js';
@@ -21,7 +24,12 @@ import { hasToken, wsRoutes } from './routes/ws.js';
 declare module 'fastify' {
   interface FastifyInstance {
     /** The edge's parts that the server entry and tests reach for. */
-    edgent: { profiles: ProfileStore; metrics: ReturnType<typeof createMetrics> };
+    edgent: {
+      profiles: ProfileStore;
+      metrics: ReturnType<typeof createMetrics>;
+      /** Where the edge can be reached; `serve` fills it in once it listens. */
+      addresses: EdgeAddresses | undefined;
+    };
   }
 }
 
@@ -60,6 +68,13 @@ export async function buildApp(options: EdgeOptions = {}): Promise<FastifyInstan
     reply.headers(isolationHeaders);
     return payload;
   });
+  // gzip or brotli for API answers over 1 KiB; the page's files are compressed at build time.
+  await app.register(compress, {
+    global: true,
+    threshold: 1024,
+    encodings: ['br', 'gzip'],
+    brotliOptions: { params: { [zlib.BROTLI_PARAM_QUALITY]: 4 } },
+  });
 
   const metrics = createMetrics();
   await app.register(metricsRoutes(metrics));
@@ -80,7 +95,8 @@ export async function buildApp(options: EdgeOptions = {}): Promise<FastifyInstan
     }
   });
   await app.register(profileRoutes(profiles));
-  app.decorate('edgent', { profiles, metrics });
+  const edgent: FastifyInstance['edgent'] = { profiles, metrics, addresses: undefined };
+  app.decorate('edgent', edgent);
 
   if (resolved.workers > 0) {
     const pool = await InferencePool.start({
@@ -107,7 +123,21 @@ export async function buildApp(options: EdgeOptions = {}): Promise<FastifyInstan
 
   await app.register(galleryRoutes());
 
-  app.get('/api/traces', async () => ({ traces: await listTraces(resolved.tracesDir) }));
+  // Names, and what each trace spans (read once: the files do not change while serving).
+  let summaries: Promise<TraceSummary[]> | undefined;
+  app.get('/api/traces', async () => {
+    summaries ??= summariseTraces(resolved.tracesDir);
+    return { traces: await listTraces(resolved.tracesDir), details: await summaries };
+  });
+
+  // Where a phone can reach this edge: the page offers the HTTPS address in an insecure context.
+  app.get('/api/addresses', async () => {
+    const a = edgent.addresses;
+    return {
+      https: a ? [...(a.localHttps ? [a.localHttps] : []), ...a.lan] : [],
+      http: a ? [a.local, ...a.lanHttp] : [],
+    };
+  });
 
   app.get('/api/models', async (_request, reply) => {
     const manifestPath = join(modelDir, 'manifest.json');
@@ -144,7 +174,16 @@ export async function buildApp(options: EdgeOptions = {}): Promise<FastifyInstan
   }
 
   if (existsSync(webRoot) && statSync(webRoot).isDirectory()) {
-    await app.register(fastifyStatic, { root: webRoot });
+    await app.register(fastifyStatic, {
+      root: webRoot,
+      preCompressed: true,
+      // Content-hashed bundles and the versioned wasm folder never change: cache them for good.
+      // index.html is revalidated (ETag) so a new build is seen at once.
+      setHeaders: (reply, path) => {
+        const forever = /[/\\](assets|tfjs-wasm)[/\\]/.test(path);
+        reply.header('cache-control', forever ? 'public, max-age=31536000, immutable' : 'no-cache');
+      },
+    });
   } else {
     app.log.info({ webRoot }, 'no built web page; serving the placeholder at /');
     app.get('/', async (_request, reply) =>

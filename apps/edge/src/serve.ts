@@ -86,6 +86,7 @@ export async function serve(options: EdgeOptions, listen: ListenOptions): Promis
     hostName: hostname(),
     ...(tls ? { certificate: { source: tls.source, fingerprint: tls.fingerprint } } : {}),
   });
+  app.edgent.addresses = addresses;
   // The edge profiles itself at first start; later starts read the cached profile.
   app.edgent.profiles.available().catch((error: unknown) => {
     app.log.error(error, 'edge profiling failed');

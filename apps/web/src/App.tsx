@@ -1,47 +1,44 @@
 import { Charts } from './components/Charts';
+import { ContextNotice } from './components/ContextNotice';
 import { Controls } from './components/Controls';
 import { EdgeNotice } from './components/EdgeNotice';
 import { EdgePanel } from './components/EdgePanel';
 import { InputsPanel } from './components/InputsPanel';
 import { LinkControls } from './components/LinkControls';
+import { ResultBar } from './components/ResultBar';
 import { ResultPanel } from './components/ResultPanel';
 import { RuntimePanel } from './components/RuntimePanel';
+import { SessionPanel } from './components/SessionPanel';
+import { StatusBanner } from './components/StatusBanner';
 import { useAppState } from './ui/engine-context';
 import { formatBytes } from './ui/format';
-
-const STAGES: Record<string, string> = {
-  starting: 'Detecting what this browser can run…',
-  'loading-model': 'Loading the model from the edge…',
-  'starting-backend': 'Starting the tfjs backend…',
-  profiling: 'Profiling this device (first visit only)…',
-};
 
 /** The device page: inputs, the answer, controls, and charts over time. */
 export function App() {
   const s = useAppState();
   return (
     <>
+      <a className="skip-link" href="#result">
+        Skip to the answer
+      </a>
       <header className="top">
         <h1>Edgent</h1>
         <p className="tagline">
-          Device-edge co-inference: this browser runs the first layers of a multi-exit network, the
-          edge runs the rest, and the planner picks the exit and the cut that meet the deadline.
+          This browser runs the first layers of a multi-exit network, the edge runs the rest, and
+          the planner picks the exit and the cut that meet the deadline.
         </p>
-        {STAGES[s.stage] && (
-          <p className="stage" role="status">
-            {STAGES[s.stage]}
-          </p>
-        )}
-        {s.model && (
-          <p className="hint">
-            Model {s.model.id} ({formatBytes(s.model.bytes)} of weights, {s.model.exits.length}{' '}
-            exits) from the edge.
-          </p>
-        )}
+        <StatusBanner />
+        <ContextNotice />
         <EdgeNotice />
         {s.fatal && (
           <p className="error" role="alert">
             The page could not start: {s.fatal}
+          </p>
+        )}
+        {s.model && (
+          <p className="hint model-line">
+            Model {s.model.id} ({formatBytes(s.model.bytes)} of weights, {s.model.exits.length}{' '}
+            exits) from the edge.
           </p>
         )}
       </header>
@@ -51,6 +48,7 @@ export function App() {
         </div>
         <div className="column">
           <ResultPanel />
+          <SessionPanel />
         </div>
         <div className="column">
           <EdgePanel />
@@ -62,6 +60,7 @@ export function App() {
           <Charts />
         </div>
       </main>
+      <ResultBar />
     </>
   );
 }

@@ -84,10 +84,54 @@ export const T = {
   /** Table of what each baseline would have predicted: rows `baseline-<name>` with data-exit, data-partition, data-ms. */
   baseline: (name: 'deviceOnly' | 'edgeOnly' | 'partitionOnly' | 'exitOnly') => `baseline-${name}`,
 
+  // Start-up and context
+  /** role=status above the fold: what the page is doing (data-stage), with a progressbar while profiling. */
+  stageStatus: 'stage-status',
+  /** role=alert in an insecure context: what is missing (data-missing, comma-separated). */
+  contextNotice: 'context-notice',
+  /** Link to the edge's HTTPS address, inside the context notice. */
+  httpsLink: 'https-link',
+  /** Present when the device profile predicts under half its slices within ±10%. */
+  profileWarning: 'profile-warning',
+  /** Present when the shown link estimate predates a lost connection (data-age-s). */
+  bandwidthStale: 'bandwidth-stale',
+
+  // The result bar: always on screen (bottom), with the camera preview while it runs
+  /** The bar; data-request = request number shown. */
+  resultBar: 'result-bar',
+  /** Text: class name in the bar; data-label. */
+  resultBarClass: 'result-bar-class',
+  /** Text: confidence in the bar; data-confidence. */
+  resultBarConfidence: 'result-bar-confidence',
+  /** The <video> camera preview (in the bar). */
+  cameraVideo: 'camera-video',
+  /** The three most likely classes: items `top-<rank>` with data-label and data-probability. */
+  topClasses: 'top-classes',
+
+  // Why this plan
+  /** Table of every (exit, partition) weighed: rows `candidate-<exit>-<partition>`, data-chosen, data-feasible, data-ms, data-bytes. */
+  candidates: 'candidates',
+  candidate: (exit: number, partition: number) => `candidate-${exit}-${partition}`,
+  /** Accuracy vs fastest predicted latency per exit: points `exit-point-<exit>` with data-ms, data-accuracy, data-chosen. */
+  exitsView: 'exits-view',
+  /** Session summary: data-answers, data-labelled, data-correct, data-met, data-feasible, data-promised-missed. */
+  sessionSummary: 'session-summary',
+  /** Buttons: download the session log. */
+  exportCsv: 'export-csv',
+  exportJson: 'export-json',
+
+  // Simulated bandwidth presets
+  /** Buttons applying a preset at once, by id (link-settings.ts LINK_PRESETS). */
+  linkPreset: (id: string) => `link-preset-${id}`,
+  /** Text: the trace's playback position (trace mode). */
+  tracePosition: 'trace-position',
+
   // Over time (charts from a charting library)
   chartBandwidth: 'chart-bandwidth',
   chartPlan: 'chart-plan',
   chartLatency: 'chart-latency',
   /** Number of answers so far (data-count). */
   requestCount: 'request-count',
+  /** List of the events marked on the charts (data-count). */
+  chartEvents: 'chart-events',
 } as const;

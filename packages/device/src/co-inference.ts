@@ -10,6 +10,7 @@ import {
   type Encoding,
   type LatencyModel,
   type Plan,
+  type PlanInput,
   type PlannerPath,
   runBaselines,
 } from '@edgent/planner';
@@ -40,6 +41,16 @@ export interface Classification {
   online: boolean;
   /** What each baseline would have chosen for the same inputs. */
   baselines: Record<BaselineName, Plan>;
+  /** The planner's inputs for this request (bandwidth, RTT, deadline): see {@link CoInference.candidates}. */
+  input: PlanInput;
+}
+
+/** A plan with what it was chosen from. */
+interface Chosen {
+  plan: Plan;
+  online: boolean;
+  baselines: Record<BaselineName, Plan>;
+  input: PlanInput;
 }
 
 /** Options of CoInference. */
@@ -200,19 +211,28 @@ export class CoInference {
   plan(
     deadlineMs: number,
     override?: Plan,
-  ): { plan: Plan; online: boolean; baselines: Record<BaselineName, Plan> } {
+  ): Chosen {
     const input = this.planInput(deadlineMs);
     const baselines = runBaselines(this.planner, input);
-    if (!this.edge) return { plan: baselines.exitOnly, online: false, baselines };
+    if (!this.edge) return { plan: baselines.exitOnly, online: false, baselines, input };
     if (override) {
       // Re-evaluated on the current inputs, so its prediction matches what is measured now.
       return {
         plan: this.planner.evaluate(override.exit, override.partition, input),
         online: true,
         baselines,
+        input,
       };
     }
-    return { plan: this.planner.plan(input), online: true, baselines };
+    return { plan: this.planner.plan(input), online: true, baselines, input };
+  }
+
+  /**
+   * Every (exit, partition) the planner weighs for `input` (a {@link Classification}'s), with
+   * bytes sent, predicted breakdown and whether it meets the deadline.
+   */
+  candidates(input: PlanInput): Plan[] {
+    return this.planner.candidates(input);
   }
 
   /**
@@ -255,7 +275,7 @@ export class CoInference {
 
   private async run(
     pixels: Uint8Array,
-    chosen: { plan: Plan; online: boolean; baselines: Record<BaselineName, Plan> },
+    chosen: Chosen,
   ): Promise<Classification> {
     const { plan } = chosen;
     const { model } = this.options;
@@ -320,7 +340,7 @@ export class CoInference {
 
   private finish(
     scores: Float32Array,
-    chosen: { plan: Plan; online: boolean; baselines: Record<BaselineName, Plan> },
+    chosen: Chosen,
     bandwidth: BandwidthEstimate | undefined,
     measured: Breakdown,
   ): Classification {
@@ -339,6 +359,7 @@ export class CoInference {
       ...(bandwidth ? { bandwidth } : {}),
       online: chosen.online,
       baselines: chosen.baselines,
+      input: chosen.input,
     };
   }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { EdgeError } from '../errors.js';
 import type { ProfileStore } from '../profile-store.js';
@@ -17,10 +18,16 @@ export function profileRoutes(store: ProfileStore): FastifyPluginAsync {
   return async (app) => {
     app.addHook('onClose', () => store.close());
 
-    app.get('/api/profile', async (_request, reply) => {
+    app.get('/api/profile', async (request, reply) => {
       try {
         const profile = await store.available();
-        if (profile) return profile;
+        if (profile) {
+          // A validator: a page that has the profile revalidates it for a 304, not the body.
+          const tag = `"${profileTag(profile)}"`;
+          reply.header('etag', tag).header('cache-control', 'no-cache');
+          if (request.headers['if-none-match'] === tag) return reply.code(304).send();
+          return profile;
+        }
       } catch (error) {
         if (error instanceof EdgeError) return sendError(reply, error);
         throw error;
@@ -36,6 +43,18 @@ export function profileRoutes(store: ProfileStore): FastifyPluginAsync {
 
     app.get('/api/profile/status', async () => ({ status: store.status }));
   };
+}
+
+const tags = new WeakMap<object, string>();
+
+/** A strong validator of the profile's content (hashed once per profile object). */
+function profileTag(profile: object): string {
+  let tag = tags.get(profile);
+  if (!tag) {
+    tag = createHash('sha256').update(JSON.stringify(profile)).digest('base64url').slice(0, 22);
+    tags.set(profile, tag);
+  }
+  return tag;
 }
 
 function sendError(reply: FastifyReply, cause: EdgeError): FastifyReply {

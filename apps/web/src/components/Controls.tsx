@@ -3,6 +3,7 @@ import { useEffect, useState } from 'react';
 import type { Mode } from '../session/state';
 import { T } from '../testids';
 import { useAppState, useEngine } from '../ui/engine-context';
+import { Panel } from './Panel';
 
 const MAX_DEADLINE = 2000;
 
@@ -18,8 +19,12 @@ export function Controls() {
     if (text.trim() !== '' && Number.isFinite(n)) engine.setDeadline(n);
   };
   return (
-    <section className="panel" aria-labelledby="controls-h">
-      <h2 id="controls-h">Requirement and plan</h2>
+    <Panel
+      id="controls"
+      title="Requirement and plan"
+      collapseOnPhone
+      summary={`${settings.deadlineMs} ms, ${settings.encoding}, ${settings.mode}`}
+    >
       <div className="field">
         <label htmlFor="deadline">Deadline (ms)</label>
         <div className="deadline-row">
@@ -86,6 +91,6 @@ export function Controls() {
           only when change-point detection sees the measured bandwidth change.
         </p>
       </div>
-    </section>
+    </Panel>
   );
 }

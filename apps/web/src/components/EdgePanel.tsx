@@ -1,11 +1,17 @@
 import { T } from '../testids';
-import { useAppState } from '../ui/engine-context';
+import { useAppState, useEngine } from '../ui/engine-context';
 import { formatRate } from '../ui/format';
+import { useTick } from '../ui/hooks';
 
 /** The session with the edge, and the link estimate (its failures show in EdgeNotice). */
 export function EdgePanel() {
   const s = useAppState();
+  const engine = useEngine();
   const { connection, link } = s;
+  const offline = connection.status !== 'connected';
+  const stale = offline && link.bps !== undefined;
+  useTick(1000, stale);
+  const ageS = link.measuredAt === undefined ? undefined : engine.seconds() - link.measuredAt;
   return (
     <section className="panel" aria-labelledby="edge-h">
       <h2 id="edge-h">Edge</h2>
@@ -26,7 +32,18 @@ export function EdgePanel() {
             ? ''
             : `${formatRate(link.bps)}${link.rttMs === undefined ? '' : `, RTT ${link.rttMs.toFixed(1)} ms`}`}
         </span>
-        {link.bps === undefined && <span className="hint"> measuring…</span>}
+        {link.bps === undefined && !offline && <span className="hint"> measuring…</span>}
+        {stale && (
+          <span
+            className="warn"
+            data-testid={T.bandwidthStale}
+            data-age-s={ageS === undefined ? '' : ageS.toFixed(0)}
+          >
+            {' '}
+            (stale: measured {ageS === undefined ? '' : `${ageS.toFixed(0)} s ago, `}before the edge
+            went away)
+          </span>
+        )}
       </p>
       <p className="hint">
         Measured from probes every 2 s when idle and from every co-inference transfer; the planner

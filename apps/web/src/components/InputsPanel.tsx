@@ -1,34 +1,21 @@
 import { FASHION_MNIST_CLASSES } from '@edgent/model';
-import { useRef } from 'react';
 import { decodeUpload } from '../image/decode';
 import { T } from '../testids';
 import { useAppState, useEngine } from '../ui/engine-context';
 import { GrayCanvas } from './GrayCanvas';
+import { CAMERA_VIDEO_ID } from './ResultBar';
 
 /** What to classify: an upload, a test image, or the camera; and the model's view of it. */
 export function InputsPanel() {
   const s = useAppState();
   const engine = useEngine();
-  const video = useRef<HTMLVideoElement>(null);
   const ready = s.stage === 'ready';
-  const { input, camera, gallery } = s;
+  const { input, camera, gallery, context } = s;
+  const video = () => document.getElementById(CAMERA_VIDEO_ID) as HTMLVideoElement | null;
+  const noCamera = context !== undefined && !context.camera;
   return (
     <section className="panel" aria-labelledby="inputs-h">
       <h2 id="inputs-h">Input</h2>
-      <figure className="model-input">
-        <GrayCanvas
-          pixels={input?.pixels}
-          data-testid={T.modelInput}
-          role="img"
-          aria-label={input ? `The model's 28 by 28 input: ${input.name}` : 'No input yet'}
-        />
-        <figcaption>
-          {input
-            ? `As the model sees it (28×28): ${input.name}${input.inverted ? ', inverted to light-on-dark' : ''}`
-            : 'The model sees 28×28 grayscale, light object on dark.'}
-        </figcaption>
-      </figure>
-
       <div className="field">
         <label htmlFor="upload">Upload an image (PNG, JPEG or WebP, any size)</label>
         <input
@@ -46,6 +33,43 @@ export function InputsPanel() {
         {s.uploadError && (
           <p className="error" role="alert">
             {s.uploadError}
+          </p>
+        )}
+      </div>
+
+      <div className="camera">
+        <div className="button-row">
+          <button
+            type="button"
+            data-testid={T.cameraStart}
+            disabled={!ready || camera.on || camera.starting || noCamera}
+            onClick={() => {
+              const v = video();
+              if (v) void engine.camera.start(v);
+            }}
+          >
+            Start camera
+          </button>
+          <button
+            type="button"
+            data-testid={T.cameraStop}
+            disabled={!camera.on}
+            onClick={() => engine.camera.stop(video() ?? undefined)}
+          >
+            Stop camera
+          </button>
+          <span>
+            Camera: <strong data-testid={T.cameraStatus}>{camera.on ? 'on' : 'off'}</strong>
+          </span>
+        </div>
+        <p className="hint">
+          {noCamera
+            ? 'No camera here: browsers allow it only over HTTPS or on localhost.'
+            : 'The preview and its class show in the bar at the bottom; frames are classified one after another.'}
+        </p>
+        {camera.error && (
+          <p className="error" role="alert">
+            {camera.error}
           </p>
         )}
       </div>
@@ -82,37 +106,19 @@ export function InputsPanel() {
         ))}
       </ul>
 
-      <h3>Camera</h3>
-      <div className="camera">
-        <video ref={video} playsInline muted aria-label="Camera preview" hidden={!camera.on} />
-        <div className="button-row">
-          <button
-            type="button"
-            data-testid={T.cameraStart}
-            disabled={!ready || camera.on || camera.starting}
-            onClick={() => video.current && void engine.camera.start(video.current)}
-          >
-            Start camera
-          </button>
-          <button
-            type="button"
-            data-testid={T.cameraStop}
-            disabled={!camera.on}
-            onClick={() => engine.camera.stop(video.current ?? undefined)}
-          >
-            Stop camera
-          </button>
-          <span>
-            Camera: <strong data-testid={T.cameraStatus}>{camera.on ? 'on' : 'off'}</strong>
-          </span>
-        </div>
-        <p className="hint">Frames are classified one after another, never two at once.</p>
-        {camera.error && (
-          <p className="error" role="alert">
-            {camera.error}
-          </p>
-        )}
-      </div>
+      <figure className="model-input">
+        <GrayCanvas
+          pixels={input?.pixels}
+          data-testid={T.modelInput}
+          role="img"
+          aria-label={input ? `The model's 28 by 28 input: ${input.name}` : 'No input yet'}
+        />
+        <figcaption>
+          {input
+            ? `As the model sees it (28×28): ${input.name}${input.inverted ? ', inverted to light-on-dark' : ''}`
+            : 'The model sees 28×28 grayscale, light object on dark.'}
+        </figcaption>
+      </figure>
     </section>
   );
 }

@@ -1,23 +1,62 @@
 import { useState } from 'react';
-import { DEFAULT_LINK_FORM, type LinkForm } from '../edge/link-settings';
+import {
+  DEFAULT_LINK_FORM,
+  LINK_PRESETS,
+  type LinkField,
+  type LinkForm,
+  linkSettingsOf,
+  playbackPosition,
+  presetForm,
+} from '../edge/link-settings';
 import { T } from '../testids';
 import { useAppState, useEngine } from '../ui/engine-context';
+import { useTick } from '../ui/hooks';
+import { Panel } from './Panel';
 
 /** Simulated bandwidth: the edge emulates the link on this page's session. */
 export function LinkControls() {
   const { link, connection } = useAppState();
   const engine = useEngine();
   const [form, setForm] = useState<LinkForm>({ ...DEFAULT_LINK_FORM });
+  const [touched, setTouched] = useState(false);
   const set = <K extends keyof LinkForm>(key: K, value: LinkForm[K]) =>
     setForm((f) => ({ ...f, [key]: value }));
-  const noTraces = link.traces.length === 0;
+  const connected = connection.status === 'connected';
+  const checked = linkSettingsOf(form);
+  const fieldError = (field: LinkField) =>
+    touched && !checked.ok && checked.field === field ? checked.message : undefined;
+  const apply = (next: LinkForm) => {
+    setTouched(true);
+    if (linkSettingsOf(next).ok) void engine.applyLink(next);
+  };
   return (
-    <section className="panel" aria-labelledby="link-h">
-      <h2 id="link-h">Simulated bandwidth</h2>
+    <Panel id="link" title="Simulated bandwidth" collapseOnPhone summary={link.applied}>
+      <fieldset className="presets" disabled={link.applying || !connected}>
+        <legend>Presets (apply at once)</legend>
+        <div className="button-row">
+          {LINK_PRESETS.map((p) => (
+            <button
+              key={p.id}
+              type="button"
+              className="preset"
+              data-testid={T.linkPreset(p.id)}
+              title={`${p.rateKbps} kbit/s, ${p.delayMs} ms one way (${p.note})`}
+              onClick={() => {
+                const next = presetForm(p, form);
+                setForm(next);
+                apply(next);
+              }}
+            >
+              {p.label}
+            </button>
+          ))}
+        </div>
+      </fieldset>
       <form
+        noValidate
         onSubmit={(e) => {
           e.preventDefault();
-          void engine.applyLink(form);
+          apply(form);
         }}
       >
         <div className="field">
@@ -26,81 +65,86 @@ export function LinkControls() {
             id="link-mode"
             data-testid={T.linkMode}
             value={form.mode}
-            onChange={(e) => set('mode', e.target.value as LinkForm['mode'])}
+            onChange={(e) => {
+              setTouched(false);
+              set('mode', e.target.value as LinkForm['mode']);
+            }}
           >
             <option value="off">off (the real link)</option>
             <option value="fixed">fixed rate</option>
             <option value="trace">replay a trace</option>
           </select>
         </div>
-        <div className="field-row">
-          <div className="field">
-            <label htmlFor="link-rate">Rate (kbit/s, fixed)</label>
-            <input
-              id="link-rate"
-              type="number"
-              data-testid={T.linkRate}
-              min={1}
-              step="any"
-              value={form.rateKbps}
-              onChange={(e) => set('rateKbps', Number(e.target.value))}
-            />
-          </div>
-          <div className="field">
-            <label htmlFor="link-delay">One-way delay (ms)</label>
-            <input
-              id="link-delay"
-              type="number"
-              data-testid={T.linkDelay}
-              min={0}
-              max={60000}
-              step="any"
-              value={form.delayMs}
-              onChange={(e) => set('delayMs', Number(e.target.value))}
-            />
-          </div>
-        </div>
-        <div className="field-row">
-          <div className="field">
-            <label htmlFor="link-trace">Trace</label>
-            <select
-              id="link-trace"
-              data-testid={T.linkTrace}
-              value={form.trace}
-              onChange={(e) => set('trace', e.target.value)}
-            >
-              <option value="">{noTraces ? 'none on this edge' : 'choose…'}</option>
-              {link.traces.map((t) => (
-                <option key={t} value={t}>
-                  {t}
+        {form.mode === 'fixed' && (
+          <NumberField
+            id="link-rate"
+            label="Rate (kbit/s)"
+            testId={T.linkRate}
+            value={form.rateKbps}
+            error={fieldError('rateKbps')}
+            onChange={(v) => set('rateKbps', v)}
+          />
+        )}
+        {form.mode === 'trace' && (
+          <>
+            <div className="field">
+              <label htmlFor="link-trace">Trace</label>
+              <select
+                id="link-trace"
+                data-testid={T.linkTrace}
+                value={form.trace}
+                aria-invalid={fieldError('trace') ? true : undefined}
+                aria-describedby={fieldError('trace') ? 'link-trace-error' : undefined}
+                onChange={(e) => set('trace', e.target.value)}
+              >
+                <option value="">
+                  {link.traces.length === 0 ? 'none on this edge' : 'choose…'}
                 </option>
-              ))}
-            </select>
-          </div>
-          <div className="field">
-            <label htmlFor="link-scale">Scale (trace)</label>
-            <input
+                {link.traces.map((name) => {
+                  const d = link.details.find((x) => x.name === name);
+                  return (
+                    <option key={name} value={name}>
+                      {d
+                        ? `${name}: ${d.minMbps.toFixed(2)}–${d.maxMbps.toFixed(2)} Mbit/s, mean ${d.meanMbps.toFixed(2)}, ${Math.round(d.durationS)} s`
+                        : name}
+                    </option>
+                  );
+                })}
+              </select>
+              {fieldError('trace') && (
+                <p id="link-trace-error" className="error">
+                  {fieldError('trace')}
+                </p>
+              )}
+            </div>
+            <NumberField
               id="link-scale"
-              type="number"
-              data-testid={T.linkScale}
-              min={0.01}
-              step="any"
+              label="Scale (every rate × this)"
+              testId={T.linkScale}
               value={form.scale}
-              onChange={(e) => set('scale', Number(e.target.value))}
+              error={fieldError('scale')}
+              onChange={(v) => set('scale', v)}
             />
-          </div>
-        </div>
-        <button
-          type="submit"
-          data-testid={T.linkApply}
-          disabled={link.applying || connection.status !== 'connected'}
-        >
+          </>
+        )}
+        {form.mode !== 'off' && (
+          <NumberField
+            id="link-delay"
+            label="One-way delay (ms)"
+            testId={T.linkDelay}
+            value={form.delayMs}
+            error={fieldError('delayMs')}
+            onChange={(v) => set('delayMs', v)}
+          />
+        )}
+        <button type="submit" data-testid={T.linkApply} disabled={link.applying || !connected}>
           {link.applying ? 'Applying…' : 'Apply'}
         </button>
       </form>
       <p>
         Edge emulates: <strong data-testid={T.linkApplied}>{link.applied}</strong>
       </p>
+      <TracePosition />
       {link.error && (
         <p className="error" role="alert">
           {link.error}
@@ -110,6 +154,54 @@ export function LinkControls() {
         The edge holds each frame for bytes / rate plus the delay, in each direction. The planner is
         not told the rate: after applying, the page forgets its estimate and measures again.
       </p>
-    </section>
+    </Panel>
+  );
+}
+
+function NumberField(props: {
+  id: string;
+  label: string;
+  testId: string;
+  value: string;
+  error: string | undefined;
+  onChange: (value: string) => void;
+}) {
+  const { id, label, testId, value, error, onChange } = props;
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <input
+        id={id}
+        type="text"
+        inputMode="decimal"
+        autoComplete="off"
+        data-testid={testId}
+        value={value}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={error ? `${id}-error` : undefined}
+        onChange={(e) => onChange(e.target.value)}
+      />
+      {error && (
+        <p id={`${id}-error`} className="error">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** Where the replayed trace is now (it loops), from when the edge confirmed it. */
+function TracePosition() {
+  const { link } = useAppState();
+  const engine = useEngine();
+  const r = link.replaying;
+  useTick(1000, r !== undefined);
+  if (!r || link.appliedAt === undefined) return null;
+  const { atS, loop } = playbackPosition(engine.seconds() - link.appliedAt, r.durationS);
+  return (
+    <p className="hint" data-testid={T.tracePosition} data-at-s={atS.toFixed(1)}>
+      Replaying {r.name} ×{r.scale}: {Math.floor(atS)} s of {Math.round(r.durationS)} s (loop {loop}
+      )
+    </p>
   );
 }

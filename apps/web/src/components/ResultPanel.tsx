@@ -2,6 +2,8 @@ import type { BaselineName, Breakdown } from '@edgent/planner';
 import { T } from '../testids';
 import { useAppState } from '../ui/engine-context';
 import { formatMs, formatPercent, formatRate } from '../ui/format';
+import { Candidates } from './Candidates';
+import { ExitsView } from './ExitsView';
 import { PlanDiagram } from './PlanDiagram';
 
 const PARTS = ['device', 'upload', 'edge', 'download', 'total'] as const;
@@ -22,7 +24,13 @@ function where(partition: number, layers: number): string {
 export function ResultPanel() {
   const { result: r, requests, busy, classifyError, model } = useAppState();
   return (
-    <section className="panel result" aria-labelledby="result-h" aria-busy={busy}>
+    <section
+      className="panel result"
+      id="result"
+      tabIndex={-1}
+      aria-labelledby="result-h"
+      aria-busy={busy}
+    >
       <h2 id="result-h">
         Answer{' '}
         <span className="count" data-testid={T.requestCount} data-count={requests}>
@@ -37,7 +45,7 @@ export function ResultPanel() {
       {!r && <p className="hint">Pick a test image, upload one or start the camera.</p>}
       {r && (
         <>
-          <p className="answer" aria-live="polite">
+          <p className="answer">
             <strong
               className="class-name"
               data-testid={T.resultClass}
@@ -55,6 +63,22 @@ export function ResultPanel() {
               </span>
             )}
           </p>
+          <ol className="top-classes" data-testid={T.topClasses} aria-label="Most likely classes">
+            {r.top.map((c, rank) => (
+              <li
+                key={c.label}
+                data-testid={`top-${rank}`}
+                data-label={c.label}
+                data-probability={c.probability.toFixed(6)}
+              >
+                <span className="top-name">{c.className}</span>
+                <span className="top-bar" aria-hidden="true">
+                  <span style={{ width: `${(100 * c.probability).toFixed(1)}%` }} />
+                </span>
+                <span className="top-p">{formatPercent(c.probability)}</span>
+              </li>
+            ))}
+          </ol>
           <p>
             Deadline {formatMs(r.deadlineMs)}:{' '}
             <strong data-testid={T.deadlineMet} className={r.met ? 'ok' : 'bad'}>
@@ -84,6 +108,19 @@ export function ResultPanel() {
           <PlanDiagram layers={r.layers} partition={r.plan.partition} exitName={r.exitName} />
           <BreakdownTable predicted={r.plan.predicted} measured={r.measured} />
           <BaselineTable baselines={r.baselines} deadlineMs={r.deadlineMs} />
+          <ExitsView
+            candidates={r.candidates}
+            chosen={r.plan}
+            deadlineMs={r.deadlineMs}
+            exitNames={model?.exits.map((e) => e.name) ?? []}
+          />
+          <Candidates
+            candidates={r.candidates}
+            chosen={r.plan}
+            deadlineMs={r.deadlineMs}
+            layers={r.layers.length}
+            online={r.online}
+          />
         </>
       )}
     </section>

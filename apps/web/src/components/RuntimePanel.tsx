@@ -3,6 +3,7 @@ import { describeCapabilities } from '../runtime/capabilities';
 import { T } from '../testids';
 import { useAppState, useEngine } from '../ui/engine-context';
 import { formatMs, formatPercent } from '../ui/format';
+import { Panel } from './Panel';
 
 /** The tfjs backend, this device's profile, and what it predicts. */
 export function RuntimePanel() {
@@ -14,8 +15,7 @@ export function RuntimePanel() {
     ? ` (SIMD ${s.wasm.simd ? 'on' : 'off'}, threads ${s.wasm.threads ? 'on' : 'off'})`
     : '';
   return (
-    <section className="panel" aria-labelledby="runtime-h">
-      <h2 id="runtime-h">This device</h2>
+    <Panel id="runtime" title="This device" collapseOnPhone summary={s.backend}>
       <p>
         Backend: <strong data-testid={T.backend}>{s.backend ?? ''}</strong>
         {s.backend ? wasmBits : ' starting…'}
@@ -94,6 +94,13 @@ export function RuntimePanel() {
           {p.slices.mape.toFixed(1)}%).
         </p>
       )}
+      {p && p.slices.within10 < 0.5 && (
+        <p className="warn" role="status" data-testid={T.profileWarning}>
+          This profile predicts only {formatPercent(p.slices.within10)} of its own slices within
+          ±10%: plans made with it may miss their deadline. Profile again when the device is idle
+          (other tabs and apps closed).
+        </p>
+      )}
       {profile.status === 'failed' && (
         <p className="error" role="alert">
           Profiling failed: {profile.error}. Planning with the shipped stand-in device profile.
@@ -114,6 +121,6 @@ export function RuntimePanel() {
       >
         Profile this device again
       </button>
-    </section>
+    </Panel>
   );
 }

@@ -49,6 +49,7 @@ export async function fetchEdgeProfile(
 ): Promise<EdgeProfile> {
   const started = Date.now();
   for (;;) {
+    // The edge sends an ETag: a repeat fetch is revalidated (304) rather than sent again.
     const res = await fetchFn('/api/profile');
     if (res.status === 200) {
       const p = (await res.json()) as Partial<EdgeProfile>;
@@ -72,12 +73,54 @@ export async function fetchEdgeProfile(
   }
 }
 
-/** Names of the bandwidth traces the edge can replay (may be none). */
-export async function fetchTraces(fetchFn: typeof fetch = fetch): Promise<string[]> {
+/** What a trace spans (GET /api/traces `details`). */
+export interface TraceSummary {
+  name: string;
+  durationS: number;
+  minMbps: number;
+  maxMbps: number;
+  meanMbps: number;
+}
+
+/** The bandwidth traces the edge can replay (may be none), with what each spans when known. */
+export async function fetchTraces(
+  fetchFn: typeof fetch = fetch,
+): Promise<{ names: string[]; details: TraceSummary[] }> {
   const res = await fetchFn('/api/traces');
   if (!res.ok) throw await failure(res, 'GET /api/traces');
-  const body = (await res.json()) as { traces?: unknown };
-  return Array.isArray(body.traces) ? body.traces.filter((t) => typeof t === 'string') : [];
+  const body = (await res.json()) as { traces?: unknown; details?: unknown };
+  const names = Array.isArray(body.traces)
+    ? body.traces.filter((t): t is string => typeof t === 'string')
+    : [];
+  const details = Array.isArray(body.details)
+    ? (body.details as TraceSummary[]).filter(
+        (d) =>
+          typeof d?.name === 'string' && Number.isFinite(d.minMbps) && Number.isFinite(d.maxMbps),
+      )
+    : [];
+  return { names, details };
+}
+
+/** The edge's HTTPS addresses (GET /api/addresses); none when it serves HTTP only. */
+export async function fetchHttpsAddresses(fetchFn: typeof fetch = fetch): Promise<string[]> {
+  const res = await fetchFn('/api/addresses');
+  if (!res.ok) throw await failure(res, 'GET /api/addresses');
+  const body = (await res.json()) as { https?: unknown };
+  return Array.isArray(body.https) ? body.https.filter((u) => typeof u === 'string') : [];
+}
+
+/**
+ * The HTTPS address to offer a page opened at `location`: the one on the same host name,
+ * else the first LAN one; with the page's path.
+ */
+export function httpsAlternative(
+  location: { hostname: string; pathname: string },
+  https: readonly string[],
+): string | undefined {
+  const same = https.find((u) => new URL(u).hostname === location.hostname);
+  const lan = https.find((u) => !/^https:\/\/(localhost|127\.)/.test(u));
+  const pick = same ?? lan ?? https[0];
+  return pick === undefined ? undefined : `${pick}${location.pathname}`;
 }
 
 /** One gallery image: 28x28 bytes and its true class. */

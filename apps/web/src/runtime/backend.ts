@@ -1,3 +1,4 @@
+import wasmPackage from '@tensorflow/tfjs-backend-wasm/package.json' with { type: 'json' };
 import * as tf from '@tensorflow/tfjs-core';
 import type { Capabilities } from './capabilities';
 
@@ -23,8 +24,11 @@ export const BACKEND_PRIORITY: readonly BackendName[] = Object.freeze([
   'cpu',
 ]);
 
-/** Where the build copies tfjs-backend-wasm's .wasm files (vite.config.ts). */
-export const WASM_PATH = `${import.meta.env?.BASE_URL ?? '/'}tfjs-wasm/`;
+/**
+ * Where the build copies tfjs-backend-wasm's .wasm files (vite.config.ts): a folder named for
+ * the package's version, which the edge serves as immutable.
+ */
+export const WASM_PATH = `${import.meta.env?.BASE_URL ?? '/'}tfjs-wasm/${wasmPackage.version}/`;
 
 /** The backends this runtime can start, in priority order. */
 export function availableBackends(caps: Capabilities): BackendName[] {

@@ -20,7 +20,14 @@ import {
   type LatencyModel,
 } from '@edgent/planner';
 import type { LinkSettings } from '@edgent/protocol';
-import { type EdgeProfile, fetchEdgeProfile, fetchGallery, fetchTraces } from '../edge/api';
+import {
+  type EdgeProfile,
+  fetchEdgeProfile,
+  fetchGallery,
+  fetchHttpsAddresses,
+  fetchTraces,
+  httpsAlternative,
+} from '../edge/api';
 import { EdgeConnection, edgeSocketUrl } from '../edge/connection';
 import { describeLink, type LinkForm, linkSettingsOf } from '../edge/link-settings';
 import {
@@ -36,13 +43,22 @@ import type { StorageLike } from '../runtime/profile-cache';
 import { SerialQueue } from '../runtime/queue';
 import { CameraLoop } from './camera';
 import { deviceProfile, shippedDeviceLatency } from './device-profile';
-import { pushBandwidth, pushRequest } from './history';
-import { type AppState, INITIAL_STATE, type Mode, type ShownInput } from './state';
+import { progressOf, topClasses } from './engine-helpers';
+import { type HistoryEvent, pushBandwidth, pushEvent, pushRequest } from './history';
+import {
+  type AnswerRecord,
+  type AppState,
+  INITIAL_STATE,
+  type Mode,
+  type ShownInput,
+} from './state';
 
 /** Measure the link when nothing else has for this long, ms. */
 const PROBE_EVERY_MS = 2000;
 const BACKEND_KEY = 'edgent/backend';
 const GALLERY_SIZE = 24;
+/** Answers kept in the session log (summary and export). */
+const LOG_LIMIT = 5000;
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
@@ -70,6 +86,9 @@ export class Engine {
   private lastLinkSampleAt = Number.NEGATIVE_INFINITY;
   private probeQueued = false;
   private monitor: ReturnType<typeof setInterval> | undefined;
+  /** Sessions with the edge so far: the first one needs no second fetch of its profile. */
+  private sessions = 0;
+  private changesSeen = 0;
   readonly camera = new CameraLoop((p) =>
     this.classify(p.pixels, { source: 'camera', name: 'camera frame', inverted: p.inverted }),
   );
@@ -100,10 +119,18 @@ export class Engine {
         capabilities: caps,
         backends: availableBackends(caps),
         stage: 'loading-model',
+        context: {
+          secure: globalThis.isSecureContext === true,
+          camera: typeof navigator.mediaDevices?.getUserMedia === 'function',
+          isolated: caps.crossOriginIsolated,
+        },
       });
+      if (!globalThis.isSecureContext) void this.offerHttps();
       void this.loadGallery();
       void fetchTraces()
-        .then((traces) => this.update({ link: { ...this.state.link, traces } }))
+        .then(({ names, details }) =>
+          this.update({ link: { ...this.state.link, traces: names, details } }),
+        )
         .catch((e) => this.update({ link: { ...this.state.link, error: message(e) } }));
       const edgeProfile = this.loadEdgeProfile();
       const { manifest, weights } = await fetchModel(new URL('/model/', location.href).href);
@@ -119,6 +146,7 @@ export class Engine {
 
       this.update({ stage: 'profiling' });
       await this.queue.run(() => this.profile(false));
+      this.update({ stage: 'waiting-edge' });
       this.edgeLatency = (await edgeProfile).latency;
       await this.queue.run(() => this.buildCoInference());
       this.update({ stage: 'ready' });
@@ -148,6 +176,18 @@ export class Engine {
     this.connection?.stop();
   }
 
+  /** In an insecure context: the edge's HTTPS address, where the camera and threads work. */
+  private async offerHttps(): Promise<void> {
+    try {
+      const url = httpsAlternative(location, await fetchHttpsAddresses());
+      if (url && this.state.context) {
+        this.update({ context: { ...this.state.context, httpsUrl: url } });
+      }
+    } catch {
+      // An edge without the route, or unreachable: the notice says what is missing anyway.
+    }
+  }
+
   private async loadGallery(): Promise<void> {
     try {
       const items = await fetchGallery(GALLERY_SIZE);
@@ -166,7 +206,8 @@ export class Engine {
             source: 'edge',
             backend: '?',
             device: '?',
-            note: `the edge is profiling itself (${JSON.stringify(status)})`,
+            note: 'the edge is profiling itself',
+            waiting: progressOf(status),
           },
         }),
       );
@@ -212,7 +253,9 @@ export class Engine {
         await this.measureLink(2);
       })
       .catch(() => {});
-    // The edge may have been restarted or re-profiled.
+    // On a reconnection the edge may have been restarted or re-profiled (the first session's
+    // profile is the one start() fetched; a repeat fetch is revalidated by its ETag).
+    if (++this.sessions === 1) return;
     void fetchEdgeProfile()
       .then((p) => {
         this.edgeLatency = p.latency;
@@ -294,11 +337,27 @@ export class Engine {
     this.lastLinkSampleAt = this.now();
     const estimate = co.bandwidth;
     this.dynamic?.observe();
+    let history = estimate
+      ? pushBandwidth(this.state.history, this.seconds(), estimate.bps)
+      : this.state.history;
+    const changes = this.dynamic?.changes ?? 0;
+    if (this.dynamic && changes > this.changesSeen) {
+      const at = this.dynamic.segmentBps;
+      history = pushEvent(history, {
+        t: this.seconds(),
+        kind: 'change',
+        label: `change detected${at === undefined ? '' : ` (segment ${(at / 1e6).toPrecision(3)} Mbit/s)`}`,
+      });
+    }
+    this.changesSeen = changes;
     this.update({
-      link: { ...this.state.link, bps: estimate?.bps, rttMs: co.rttMs },
-      history: estimate
-        ? pushBandwidth(this.state.history, this.seconds(), estimate.bps)
-        : this.state.history,
+      link: {
+        ...this.state.link,
+        bps: estimate?.bps,
+        rttMs: co.rttMs,
+        ...(estimate ? { measuredAt: this.seconds() } : {}),
+      },
+      history,
     });
   }
 
@@ -314,7 +373,8 @@ export class Engine {
       });
   }
 
-  private seconds(): number {
+  /** Seconds since the page started (the charts' time axis). */
+  seconds(): number {
     return (this.now() - this.started) / 1000;
   }
 
@@ -351,7 +411,40 @@ export class Engine {
     const path = co.paths[r.plan.exit];
     const request = this.state.requests + 1;
     const exitName = this.manifest?.architecture.exits[r.plan.exit]?.name ?? `exit ${r.plan.exit}`;
+    const t = this.seconds();
+    const met = r.measured.total <= deadlineMs;
+    const record: AnswerRecord = {
+      request,
+      t,
+      source: meta.source,
+      name: meta.name,
+      label: r.label,
+      className: FASHION_MNIST_CLASSES[r.label] ?? `class ${r.label}`,
+      confidence: r.confidence,
+      ...(meta.trueLabel === undefined ? {} : { trueLabel: meta.trueLabel }),
+      exit: r.plan.exit,
+      partition: r.plan.partition,
+      online: r.online,
+      deadlineMs,
+      met,
+      feasible: r.plan.feasible,
+      ...(r.bandwidth ? { bandwidthBps: r.bandwidth.bps } : {}),
+      predicted: r.plan.predicted,
+      measured: r.measured,
+    };
+    const previous = this.state.log.at(-1);
+    let history = this.state.history;
+    if (previous && (previous.exit !== r.plan.exit || previous.partition !== r.plan.partition)) {
+      const event: HistoryEvent = {
+        t,
+        kind: 'plan',
+        label: `plan: exit ${r.plan.exit}, partition ${r.plan.partition}`,
+      };
+      history = pushEvent(history, event);
+    }
+    const log = [...this.state.log, record];
     this.update({
+      log: log.length > LOG_LIMIT ? log.slice(log.length - LOG_LIMIT) : log,
       requests: request,
       classifyError: undefined,
       result: {
@@ -363,8 +456,11 @@ export class Engine {
         online: r.online,
         measured: r.measured,
         deadlineMs,
-        met: r.measured.total <= deadlineMs,
+        met,
         baselines: r.baselines,
+        top: topClasses(r.scores, 3),
+        candidates: co.candidates(r.input),
+        rttMs: r.input.rttMs,
         layers: (path?.layers ?? []).map((l) => ({ name: l.name, kind: l.kind })),
         exitName,
         source: meta.source,
@@ -375,8 +471,8 @@ export class Engine {
           ? { dynamic: { segmentBps: this.dynamic.segmentBps, changes: this.dynamic.changes } }
           : {}),
       },
-      history: pushRequest(this.state.history, {
-        t: this.seconds(),
+      history: pushRequest(history, {
+        t,
         exit: r.plan.exit,
         partition: r.plan.partition,
         measuredMs: r.measured.total,
@@ -434,17 +530,33 @@ export class Engine {
         await edge.setLink(checked.settings);
         this.confirmedLink = checked.settings;
         this.co?.resetLink();
+        const applied = describeLink(checked.settings);
+        const settings = checked.settings;
+        const trace =
+          settings.mode === 'trace'
+            ? this.state.link.details.find((d) => d.name === settings.trace)
+            : undefined;
         this.update({
           link: {
             ...this.state.link,
-            applied: describeLink(checked.settings),
+            applied,
+            appliedAt: this.seconds(),
+            replaying:
+              trace && settings.mode === 'trace'
+                ? { name: trace.name, durationS: trace.durationS, scale: settings.scale ?? 1 }
+                : undefined,
             bps: undefined,
             rttMs: undefined,
+            measuredAt: undefined,
           },
+          history: pushEvent(this.state.history, {
+            t: this.seconds(),
+            kind: 'link',
+            label: `link: ${applied}`,
+          }),
         });
+        // The dynamic mode's detector keeps running: the new link's samples are what it is for.
         await this.measureLink(3);
-        this.dynamic?.rebuild();
-        this.dynamic?.observe();
       });
       this.update({ link: { ...this.state.link, applying: false } });
     } catch (e) {

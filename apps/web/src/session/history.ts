@@ -15,6 +15,15 @@ export interface History {
     predictedMs: number[];
     deadlineMs: number[];
   };
+  /** Marks on every chart. */
+  events: HistoryEvent[];
+}
+
+/** Something that happened at `t`: the link was applied, a change detected, or the plan switched. */
+export interface HistoryEvent {
+  t: number;
+  kind: 'link' | 'change' | 'plan';
+  label: string;
 }
 
 /** Points kept per series. */
@@ -23,6 +32,7 @@ export const HISTORY_LIMIT = 300;
 export const EMPTY_HISTORY: History = Object.freeze({
   bandwidth: { t: [], mbps: [] },
   requests: { t: [], exit: [], partition: [], measuredMs: [], predictedMs: [], deadlineMs: [] },
+  events: [],
 });
 
 function appendAll<K extends string>(
@@ -41,6 +51,12 @@ function appendAll<K extends string>(
 /** Adds a bandwidth estimate (bit/s) at `t` seconds. */
 export function pushBandwidth(h: History, t: number, bps: number, limit = HISTORY_LIMIT): History {
   return { ...h, bandwidth: appendAll(h.bandwidth, { t, mbps: bps / 1e6 }, limit) };
+}
+
+/** Adds an event mark. */
+export function pushEvent(h: History, event: HistoryEvent, limit = HISTORY_LIMIT): History {
+  const events = [...h.events, event];
+  return { ...h, events: events.length > limit ? events.slice(events.length - limit) : events };
 }
 
 /** One answer's point: its time, plan and latencies. */

@@ -1,5 +1,5 @@
 import type { BaselineName, Breakdown, Encoding, Plan } from '@edgent/planner';
-import type { GalleryImage } from '../edge/api';
+import type { GalleryImage, TraceSummary } from '../edge/api';
 import type { ConnectionState } from '../edge/connection';
 import type { BackendName, Fallback } from '../runtime/backend';
 import type { Capabilities } from '../runtime/capabilities';
@@ -49,6 +49,46 @@ export interface ShownResult {
   bandwidthBps?: number;
   /** Dynamic mode: the segment bandwidth the map entry was looked up for. */
   dynamic?: { segmentBps?: number; changes: number };
+  /** The three most likely classes, softmax probabilities. */
+  top: { label: number; className: string; probability: number }[];
+  /** Every (exit, partition) the planner weighed for this answer. */
+  candidates: Plan[];
+  /** The RTT estimate the plan used, ms. */
+  rttMs: number;
+}
+
+/** One answer in the session's log (summary and export). */
+export interface AnswerRecord {
+  request: number;
+  /** Seconds since the page started. */
+  t: number;
+  source: ShownInput['source'];
+  name: string;
+  label: number;
+  className: string;
+  confidence: number;
+  trueLabel?: number;
+  exit: number;
+  partition: number;
+  online: boolean;
+  deadlineMs: number;
+  met: boolean;
+  feasible: boolean;
+  bandwidthBps?: number;
+  predicted: Breakdown;
+  measured: Breakdown;
+}
+
+/** Whether the page runs in a secure context, and what that gives. */
+export interface ContextState {
+  /** window.isSecureContext: HTTPS or localhost. */
+  secure: boolean;
+  /** getUserMedia exists (secure contexts only). */
+  camera: boolean;
+  /** crossOriginIsolated: WASM threads. */
+  isolated: boolean;
+  /** The edge's HTTPS address to offer in an insecure context. */
+  httpsUrl?: string;
 }
 
 export interface ProfileState {
@@ -69,10 +109,25 @@ export interface LinkState {
   applying: boolean;
   error?: string;
   traces: string[];
+  /** What each trace spans, from the edge. */
+  details: TraceSummary[];
+  /** When the edge confirmed the setting in force, seconds since the page started. */
+  appliedAt?: number;
+  /** The trace replayed now, with its scale (for the playback position). */
+  replaying?: { name: string; durationS: number; scale: number };
+  /** When the estimate was last updated, seconds since the page started. */
+  measuredAt?: number;
 }
 
 export interface AppState {
-  stage: 'starting' | 'loading-model' | 'starting-backend' | 'profiling' | 'ready' | 'failed';
+  stage:
+    | 'starting'
+    | 'loading-model'
+    | 'starting-backend'
+    | 'profiling'
+    | 'waiting-edge'
+    | 'ready'
+    | 'failed';
   /** Set when the page cannot go on. */
   fatal?: string;
   capabilities?: Readonly<Capabilities>;
@@ -89,7 +144,15 @@ export interface AppState {
     bytes: number;
   };
   profile: ProfileState;
-  edgeProfile?: { source: 'edge' | 'shipped'; backend: string; device: string; note?: string };
+  edgeProfile?: {
+    source: 'edge' | 'shipped';
+    backend: string;
+    device: string;
+    note?: string;
+    /** While the edge profiles itself: its phase and rounds. */
+    waiting?: { phase: string; done: number; total: number };
+  };
+  context?: ContextState;
   /** Predicted device-only ms of the last exit on this device. */
   deviceOnlyMs?: number;
   connection: ConnectionState;
@@ -105,6 +168,8 @@ export interface AppState {
   camera: { on: boolean; starting: boolean; error?: string };
   gallery: { status: 'loading' | 'ready' | 'failed'; items: GalleryImage[]; error?: string };
   history: History;
+  /** Every answer of the session (bounded), for the summary and the export. */
+  log: AnswerRecord[];
 }
 
 export const INITIAL_STATE: AppState = {
@@ -114,11 +179,12 @@ export const INITIAL_STATE: AppState = {
   switchingBackend: false,
   profile: { status: 'idle', progress: 0 },
   connection: { status: 'connecting', failures: 0 },
-  link: { applied: 'off', applying: false, traces: [] },
+  link: { applied: 'off', applying: false, traces: [], details: [] },
   settings: { deadlineMs: 100, encoding: 'float32', mode: 'static' },
   busy: false,
   requests: 0,
   camera: { on: false, starting: false },
   gallery: { status: 'loading', items: [] },
   history: EMPTY_HISTORY,
+  log: [],
 };
