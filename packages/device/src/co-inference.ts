@@ -208,10 +208,7 @@ export class CoInference {
    * e.g. the dynamic mode's configuration-map entry), the best device-only
    * plan when not.
    */
-  plan(
-    deadlineMs: number,
-    override?: Plan,
-  ): Chosen {
+  plan(deadlineMs: number, override?: Plan): Chosen {
     const input = this.planInput(deadlineMs);
     const baselines = runBaselines(this.planner, input);
     if (!this.edge) return { plan: baselines.exitOnly, online: false, baselines, input };
@@ -273,10 +270,7 @@ export class CoInference {
     }
   }
 
-  private async run(
-    pixels: Uint8Array,
-    chosen: Chosen,
-  ): Promise<Classification> {
+  private async run(pixels: Uint8Array, chosen: Chosen): Promise<Classification> {
     const { plan } = chosen;
     const { model } = this.options;
     const n = this.paths[plan.exit]?.layers.length ?? 0;

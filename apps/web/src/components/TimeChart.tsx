@@ -133,6 +133,8 @@ export function TimeChart(props: Props) {
     };
   }, []);
 
+  // A new time window or new event marks redraw the chart too (the draw hook reads them).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: xRange and events are read through `latest`.
   useEffect(() => {
     plot.current?.setData(data as uPlot.AlignedData);
   }, [data, xRange, events]);
