@@ -112,6 +112,12 @@ export const T = {
   /** Table of every (exit, partition) weighed: rows `candidate-<exit>-<partition>`, data-chosen, data-feasible, data-ms, data-bytes. */
   candidates: 'candidates',
   candidate: (exit: number, partition: number) => `candidate-${exit}-${partition}`,
+  /** Button in each candidate row: run that plan for the next answers. */
+  pinPlan: (exit: number, partition: number) => `pin-${exit}-${partition}`,
+  /** Text of the plan in force: 'planner' or 'pinned exit E partition P'; data-pinned. */
+  planSource: 'plan-source',
+  /** Button: let the planner choose again. */
+  unpin: 'unpin',
   /** Accuracy vs fastest predicted latency per exit: points `exit-point-<exit>` with data-ms, data-accuracy, data-chosen. */
   exitsView: 'exits-view',
   /** Session summary: data-answers, data-labelled, data-correct, data-met, data-feasible, data-promised-missed. */

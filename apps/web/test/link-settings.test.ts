@@ -70,3 +70,15 @@ describe('link settings', () => {
     expect(playbackPosition(5, 0)).toEqual({ atS: 0, loop: 1 });
   });
 });
+
+describe('the HTTPS address offered in an insecure context', () => {
+  it('keeps the host name the person used, at the edge HTTPS port', async () => {
+    const { httpsAlternative } = await import('../src/edge/api');
+    const edge = ['https://localhost:8443', 'https://192.0.2.7:8443', 'https://box:8443'];
+    expect(httpsAlternative({ hostname: 'box', pathname: '/' }, edge)).toBe('https://box:8443/');
+    expect(httpsAlternative({ hostname: 'edgent.test', pathname: '/x' }, edge)).toBe(
+      'https://edgent.test:8443/x',
+    );
+    expect(httpsAlternative({ hostname: '192.0.2.9', pathname: '/' }, [])).toBeUndefined();
+  });
+});

@@ -208,7 +208,7 @@ export class CoInference {
    * e.g. the dynamic mode's configuration-map entry), the best device-only
    * plan when not.
    */
-  plan(deadlineMs: number, override?: Plan): Chosen {
+  plan(deadlineMs: number, override?: Pick<Plan, 'exit' | 'partition'>): Chosen {
     const input = this.planInput(deadlineMs);
     const baselines = runBaselines(this.planner, input);
     if (!this.edge) return { plan: baselines.exitOnly, online: false, baselines, input };
@@ -248,7 +248,7 @@ export class CoInference {
   async classify(
     pixels: Uint8Array,
     deadlineMs: number,
-    options: { plan?: Plan } = {},
+    options: { plan?: Pick<Plan, 'exit' | 'partition'> } = {},
   ): Promise<Classification> {
     const spec = this.options.model.spec;
     const size = spec.input.reduce((a, b) => a * b, 1);

@@ -1,5 +1,6 @@
 import type { Plan } from '@edgent/planner';
 import { T } from '../testids';
+import { useAppState, useEngine } from '../ui/engine-context';
 import { formatBytes, formatMs, formatPercent } from '../ui/format';
 
 interface Props {
@@ -19,10 +20,12 @@ interface Props {
  * fastest partition.
  */
 export function Candidates({ candidates, chosen, deadlineMs, online }: Props) {
+  const engine = useEngine();
+  const { settings } = useAppState();
   const feasible = candidates.filter((c) => c.feasible).length;
   return (
     <details className="candidates">
-      <summary>
+      <summary data-testid="candidates-toggle">
         Why this plan: {candidates.length} candidates weighed, {feasible} within{' '}
         {formatMs(deadlineMs)}
       </summary>
@@ -41,6 +44,9 @@ export function Candidates({ candidates, chosen, deadlineMs, online }: Props) {
               <th scope="col">sent</th>
               <th scope="col">predicted</th>
               <th scope="col">accuracy</th>
+              <th scope="col">
+                <span className="visually-hidden">pin</span>
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -65,6 +71,21 @@ export function Candidates({ candidates, chosen, deadlineMs, online }: Props) {
                   <td>{c.bytesUp === 0 ? '–' : formatBytes(c.bytesUp)}</td>
                   <td className={c.feasible ? 'ok' : 'bad'}>{formatMs(c.predicted.total)}</td>
                   <td>{formatPercent(c.accuracy)}</td>
+                  <td>
+                    <button
+                      type="button"
+                      className="pin"
+                      data-testid={T.pinPlan(c.exit, c.partition)}
+                      aria-pressed={
+                        settings.pinned?.exit === c.exit &&
+                        settings.pinned?.partition === c.partition
+                      }
+                      aria-label={`Try exit ${c.exit} at partition ${c.partition} for the next answers`}
+                      onClick={() => engine.pinPlan({ exit: c.exit, partition: c.partition })}
+                    >
+                      Try
+                    </button>
+                  </td>
                 </tr>
               );
             })}

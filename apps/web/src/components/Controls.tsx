@@ -60,6 +60,21 @@ export function Controls() {
           />
         </div>
       </div>
+      <p>
+        Plan:{' '}
+        <strong data-testid={T.planSource} data-pinned={String(settings.pinned !== undefined)}>
+          {settings.pinned
+            ? `pinned exit ${settings.pinned.exit} partition ${settings.pinned.partition}`
+            : 'planner'}
+        </strong>{' '}
+        {settings.pinned ? (
+          <button type="button" data-testid={T.unpin} onClick={() => engine.pinPlan(undefined)}>
+            Let the planner choose
+          </button>
+        ) : (
+          <span className="hint">(pin any plan from “Why this plan” to try it)</span>
+        )}
+      </p>
       <div className="field">
         <label htmlFor="encoding">Payload encoding</label>
         <select

@@ -103,7 +103,11 @@ export function ResultPanel() {
             {r.dynamic
               ? `; dynamic map entry for ${r.dynamic.segmentBps === undefined ? '?' : formatRate(r.dynamic.segmentBps)} (${r.dynamic.changes} link changes seen)`
               : ''}
-            {r.plan.feasible ? '' : '; no plan fits the deadline, so the fastest one ran'}
+            {r.pinned
+              ? '; pinned by you, not the planner’s choice'
+              : r.plan.feasible
+                ? ''
+                : '; no plan fits the deadline, so the fastest one ran'}
           </p>
           <PlanDiagram layers={r.layers} partition={r.plan.partition} exitName={r.exitName} />
           <BreakdownTable predicted={r.plan.predicted} measured={r.measured} />

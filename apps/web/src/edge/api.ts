@@ -110,17 +110,23 @@ export async function fetchHttpsAddresses(fetchFn: typeof fetch = fetch): Promis
 }
 
 /**
- * The HTTPS address to offer a page opened at `location`: the one on the same host name,
- * else the first LAN one; with the page's path.
+ * The HTTPS address to offer a page opened at `location`: one of the edge's that has the same
+ * host name, else the same host name at the edge's HTTPS port (the person reached the edge by
+ * that name); with the page's path.
+ *
+ * @example httpsAlternative({ hostname: '192.168.1.5', pathname: '/' }, ['https://localhost:8443'])
+ * // 'https://192.168.1.5:8443/'
  */
 export function httpsAlternative(
   location: { hostname: string; pathname: string },
   https: readonly string[],
 ): string | undefined {
-  const same = https.find((u) => new URL(u).hostname === location.hostname);
-  const lan = https.find((u) => !/^https:\/\/(localhost|127\.)/.test(u));
-  const pick = same ?? lan ?? https[0];
-  return pick === undefined ? undefined : `${pick}${location.pathname}`;
+  const urls = https.map((u) => new URL(u));
+  const same = urls.find((u) => u.hostname === location.hostname);
+  const port = (same ?? urls[0])?.port;
+  if (port === undefined) return undefined;
+  const host = location.hostname.includes(':') ? `[${location.hostname}]` : location.hostname;
+  return `https://${host}${port ? `:${port}` : ''}${location.pathname}`;
 }
 
 /** One gallery image: 28x28 bytes and its true class. */

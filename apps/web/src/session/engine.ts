@@ -394,9 +394,11 @@ export class Engine {
   private async classifyNow(pixels: Uint8Array): Promise<Classification> {
     const co = this.co;
     if (!co) throw new Error('the page is still starting: no model or profile yet');
-    const { deadlineMs } = this.state.settings;
-    // The map's entry for the current segment; samples reach the detector as they are measured.
-    const plan = this.dynamic ? (this.dynamic.plan ?? this.dynamic.observe()) : undefined;
+    const { deadlineMs, pinned } = this.state.settings;
+    // A pinned plan first; else the map's entry for the current segment (dynamic mode), whose
+    // samples reach the detector as they are measured; else the planner's choice.
+    const plan =
+      pinned ?? (this.dynamic ? (this.dynamic.plan ?? this.dynamic.observe()) : undefined);
     const r = await co.classify(pixels, deadlineMs, plan ? { plan } : {});
     if (r.online && r.plan.partition < (co.paths[r.plan.exit]?.layers.length ?? 0)) {
       this.linkObserved();
@@ -461,6 +463,7 @@ export class Engine {
         top: topClasses(r.scores, 3),
         candidates: co.candidates(r.input),
         rttMs: r.input.rttMs,
+        pinned: r.online && this.state.settings.pinned !== undefined,
         layers: (path?.layers ?? []).map((l) => ({ name: l.name, kind: l.kind })),
         exitName,
         source: meta.source,
@@ -497,6 +500,12 @@ export class Engine {
     const deadlineMs = Math.min(2000, Math.max(1, Math.round(ms)));
     this.dynamic?.setDeadline(deadlineMs);
     this.update({ settings: { ...this.state.settings, deadlineMs } });
+  }
+
+  /** Runs `plan` for the next answers instead of the planner's choice; undefined lets the planner choose. */
+  pinPlan(plan: { exit: number; partition: number } | undefined): void {
+    const { pinned: _, ...rest } = this.state.settings;
+    this.update({ settings: plan ? { ...rest, pinned: { ...plan } } : rest });
   }
 
   setEncoding(encoding: Encoding): void {

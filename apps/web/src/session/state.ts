@@ -15,6 +15,8 @@ export interface Settings {
   deadlineMs: number;
   encoding: Encoding;
   mode: Mode;
+  /** A plan the person pinned (from the candidates): it runs instead of the planner's choice. */
+  pinned?: { exit: number; partition: number };
 }
 
 /** The image the model saw last. */
@@ -55,6 +57,8 @@ export interface ShownResult {
   candidates: Plan[];
   /** The RTT estimate the plan used, ms. */
   rttMs: number;
+  /** The plan was pinned by the person, not chosen by the planner. */
+  pinned: boolean;
 }
 
 /** One answer in the session's log (summary and export). */
