@@ -20,7 +20,7 @@ export default defineConfig({
   retries: 0,
   forbidOnly: !!process.env.CI,
   // The whole run, global setup included, stays under the test stage's share of CI time.
-  globalTimeout: 7 * 60_000,
+  globalTimeout: 14 * 60_000,
   timeout: 90_000,
   expect: { timeout: 20_000 },
   reporter: [['list']],

@@ -9,13 +9,18 @@ export const modelDir = join(root, 'models', 'b-alexnet-fmnist');
 /**
  * Starts `edgent serve` on a free loopback port with the shipped edge profile
  * (no first-start profiling) and quiet logs; resolves with the child and its
- * http:// address once it listens.
+ * http:// address once it listens. `root` runs another checkout's edge (whose
+ * flags may differ: `args` replaces the default `--no-https`).
  */
-export async function startEdge(workers: number): Promise<{ child: ChildProcess; url: string }> {
+export async function startEdge(
+  workers: number,
+  options: { root?: string; args?: string[] } = {},
+): Promise<{ child: ChildProcess; url: string }> {
+  const tree = options.root ?? root;
   const child = spawn(
     process.execPath,
     [
-      join(root, 'apps', 'cli', 'bin', 'edgent.js'),
+      join(tree, 'apps', 'cli', 'bin', 'edgent.js'),
       'serve',
       '--port',
       '0',
@@ -23,13 +28,13 @@ export async function startEdge(workers: number): Promise<{ child: ChildProcess;
       '127.0.0.1',
       '--workers',
       String(workers),
-      '--no-https',
+      ...(options.args ?? ['--no-https']),
       '--log-level',
       'warn',
       '--profile-file',
-      join(modelDir, 'profiles', 'edge.json'),
+      join(tree, 'models', 'b-alexnet-fmnist', 'profiles', 'edge.json'),
     ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+    { stdio: ['ignore', 'pipe', 'inherit'], cwd: tree },
   );
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';

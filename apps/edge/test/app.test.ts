@@ -133,3 +133,78 @@ describe('the model files', () => {
     expect(secret.statusCode).toBe(404);
   });
 });
+
+describe('weight on the wire', () => {
+  it('serves the build pre-compressed, hashed assets and the versioned wasm as immutable, index.html revalidated', async () => {
+    webRoot = join(dir, 'web');
+    const { mkdir } = await import('node:fs/promises');
+    const { brotliCompressSync, brotliDecompressSync } = await import('node:zlib');
+    await mkdir(join(webRoot, 'assets'), { recursive: true });
+    await mkdir(join(webRoot, 'tfjs-wasm', '4.22.0'), { recursive: true });
+    const js = `console.log(${JSON.stringify('x'.repeat(4000))});`;
+    await writeFile(join(webRoot, 'index.html'), '<!doctype html><title>t</title>');
+    await writeFile(join(webRoot, 'assets', 'index-abc123.js'), js);
+    await writeFile(join(webRoot, 'assets', 'index-abc123.js.br'), brotliCompressSync(js));
+    await writeFile(join(webRoot, 'tfjs-wasm', '4.22.0', 'a.wasm'), Buffer.alloc(10));
+    const server = await build();
+    const asset = await server.inject({
+      method: 'GET',
+      url: '/assets/index-abc123.js',
+      headers: { 'accept-encoding': 'br, gzip' },
+    });
+    expect(asset.statusCode).toBe(200);
+    expect(asset.headers['content-encoding']).toBe('br');
+    expect(asset.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(brotliDecompressSync(asset.rawPayload).toString()).toBe(js);
+    const plain = await server.inject({ method: 'GET', url: '/assets/index-abc123.js' });
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.body).toBe(js);
+    const wasm = await server.inject({ method: 'GET', url: '/tfjs-wasm/4.22.0/a.wasm' });
+    expect(wasm.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    const index = await server.inject({ method: 'GET', url: '/' });
+    expect(index.headers['cache-control']).toBe('no-cache');
+    expect(index.headers.etag).toBeTruthy();
+    const again = await server.inject({
+      method: 'GET',
+      url: '/',
+      headers: { 'if-none-match': String(index.headers.etag) },
+    });
+    expect(again.statusCode).toBe(304);
+  });
+
+  it('compresses API answers over 1 KiB on the fly', async () => {
+    const manifest = { id: 'tiny', padding: 'y'.repeat(5000) };
+    await writeFile(join(modelDir, 'manifest.json'), JSON.stringify(manifest));
+    const res = await (await build()).inject({
+      method: 'GET',
+      url: '/api/models',
+      headers: { 'accept-encoding': 'gzip' },
+    });
+    expect(res.headers['content-encoding']).toBe('gzip');
+    expect(res.rawPayload.byteLength).toBeLessThan(1000);
+    const { gunzipSync } = await import('node:zlib');
+    expect(JSON.parse(gunzipSync(res.rawPayload).toString())).toEqual(manifest);
+  });
+});
+
+describe('traces and addresses', () => {
+  it('lists each trace with its duration, range and mean', async () => {
+    const traces = join(dir, 'traces');
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(traces);
+    await writeFile(join(traces, 'steps.tsv'), '0\t1\n10\t3\n');
+    await writeFile(join(traces, 'broken.tsv'), 'not a trace\n');
+    app = await buildApp({ modelDir, webRoot, logger: false, workers: 0, tracesDir: traces });
+    const body = (await app.inject({ method: 'GET', url: '/api/traces' })).json();
+    expect(body.traces).toEqual(['broken', 'steps']);
+    // 1 Mbit/s for 10 s, then 3 Mbit/s held for the last gap (10 s): 20 s, mean 2.
+    expect(body.details).toEqual([
+      { name: 'steps', durationS: 20, minMbps: 1, maxMbps: 3, meanMbps: 2 },
+    ]);
+  });
+
+  it('says no addresses before serve fills them in', async () => {
+    const res = await (await build()).inject({ method: 'GET', url: '/api/addresses' });
+    expect(res.json()).toEqual({ https: [], http: [] });
+  });
+});

@@ -87,3 +87,25 @@ describe('weights in the tfjs format', () => {
     await expect(readModelDir(dir)).rejects.toMatchObject({ code: 'EDGENT_ERR_BAD_WEIGHTS' });
   });
 });
+
+describe('the model hash without crypto.subtle', () => {
+  it('is the SHA-256 of the architecture and the weights, computed in pure JavaScript', async () => {
+    const { createHash } = await import('node:crypto');
+    const { vi } = await import('vitest');
+    const { modelHash } = await import('../src/node');
+    const { manifest, bytes } = await encodeWeights(spec, values);
+    // An insecure browser context (plain HTTP off localhost) has no crypto.subtle.
+    vi.stubGlobal('crypto', {});
+    try {
+      const hash = await modelHash(spec, bytes);
+      const expected = createHash('sha256')
+        .update(JSON.stringify(spec))
+        .update(bytes)
+        .digest('hex');
+      expect(hash).toBe(`sha256:${expected}`);
+      expect(hash).toBe(manifest.hash);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+});
