@@ -20,6 +20,8 @@ test('answers on the device while the edge is down, and co-infers again once it 
     edge = undefined;
     await expect(edgent.id(T.edgeNotice)).toBeVisible();
     await expect(edgent.id(T.edgeStatus)).not.toHaveText('connected');
+    // The link estimate on show predates the loss, and says so.
+    await expect(edgent.id(T.bandwidthStale)).toBeVisible();
     // Requests keep being answered, each on the device alone.
     let last = before.request;
     for (let i = 1; i <= 4; i++) {
