@@ -266,7 +266,10 @@ describe('/ws on the shipped model', () => {
     const profile = (await app.inject({ method: 'GET', url: '/api/profile' })).json();
     expect(profile).toMatchObject({ format: 'edgent-profile/2', model: { id: manifest.id } });
     const traces = (await app.inject({ method: 'GET', url: '/api/traces' })).json();
-    expect(traces).toEqual({ traces: ['steady'] });
+    expect(traces).toEqual({
+      traces: ['steady'],
+      details: [{ name: 'steady', durationS: 2, minMbps: 2, maxMbps: 2, meanMbps: 2 }],
+    });
   });
 });
 

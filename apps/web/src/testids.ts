@@ -20,6 +20,8 @@ export const T = {
   profileStatus: 'profile-status',
   /** Button: profile this device again. */
   reprofile: 'reprofile',
+  /** <select>: min | median, which round of each timing profiling keeps (changing it re-profiles). */
+  profileStatistic: 'profile-statistic',
   /** Predicted device-only ms of the last exit on this device (data-ms), from the profile. */
   deviceOnlyMs: 'device-only-ms',
 

@@ -106,6 +106,24 @@ export function RuntimePanel() {
           Profiling failed: {profile.error}. Planning with the shipped stand-in device profile.
         </p>
       )}
+      <div className="field">
+        <label htmlFor="profile-statistic">Timing kept per measurement</label>
+        <select
+          id="profile-statistic"
+          data-testid={T.profileStatistic}
+          value={s.settings.profileStatistic}
+          aria-describedby="profile-statistic-hint"
+          disabled={profile.status === 'profiling' || s.stage !== 'ready'}
+          onChange={(e) => void engine.setProfileStatistic(e.target.value as 'min' | 'median')}
+        >
+          <option value="min">fastest round (a device that runs steadily)</option>
+          <option value="median">median round (a device that throttles or is busy)</option>
+        </select>
+        <p id="profile-statistic-hint" className="hint">
+          Changing it profiles again. The median also sees DevTools CPU throttling, whose pauses the
+          fastest 1 ms sample slips between.
+        </p>
+      </div>
       <p>
         Device-only, last exit:{' '}
         <span data-testid={T.deviceOnlyMs} data-ms={s.deviceOnlyMs?.toFixed(3) ?? ''}>

@@ -22,6 +22,8 @@ export interface CachedProfile {
   latency: LatencyModel;
   /** Share of the model's slices the chosen variant predicted within +-10%, and its median error. */
   slices: { within10: number; mape: number; n: number };
+  /** Which round of each timing the profile kept: the fastest ('min') or the median. */
+  statistic?: 'min' | 'median';
 }
 
 /** The part of the Storage API the cache uses (localStorage, or a Map in tests). */
@@ -52,6 +54,7 @@ export function toCached(profile: DeviceProfile, modelHash: string): CachedProfi
     chosen: profile.chosen,
     latency: profile.latency,
     slices: { within10: q.within10, mape: q.mape, n: q.n },
+    statistic: profile.timing.statistic,
   };
 }
 

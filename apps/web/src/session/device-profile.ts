@@ -30,6 +30,8 @@ export interface DeviceProfileJob {
   model: MultiExitModel;
   /** Ignore the cache (the re-profile button). */
   force: boolean;
+  /** Keep the fastest round of each timing ('min', the default) or the median one. */
+  statistic?: 'min' | 'median';
   now: () => number;
   /** 0..100 and the phase, after each round. */
   onProgress: (progress: number, phase: 'layers' | 'model') => void;
@@ -47,6 +49,7 @@ export async function deviceProfile(
   if (cached) return { profile: cached, fromCache: true };
   const fresh = await profileDevice(job.model, {
     ...profileSettingsFor(backend),
+    ...(job.statistic ? { statistic: job.statistic } : {}),
     backend,
     device: describeDevice(backend),
     modelHash: manifest.hash,

@@ -56,6 +56,7 @@ import {
 /** Measure the link when nothing else has for this long, ms. */
 const PROBE_EVERY_MS = 2000;
 const BACKEND_KEY = 'edgent/backend';
+const STATISTIC_KEY = 'edgent/profile-statistic';
 const GALLERY_SIZE = 24;
 /** Answers kept in the session log (summary and export). */
 const LOG_LIMIT = 5000;
@@ -95,6 +96,12 @@ export class Engine {
 
   constructor(private readonly storage: StorageLike = localStorage) {
     this.camera.onChange = (c) => this.update({ camera: c });
+    if (storage.getItem(STATISTIC_KEY) === 'median') {
+      this.state = {
+        ...this.state,
+        settings: { ...this.state.settings, profileStatistic: 'median' },
+      };
+    }
   }
 
   readonly subscribe = (listener: () => void): (() => void) => {
@@ -279,6 +286,7 @@ export class Engine {
         manifest,
         model,
         force,
+        statistic: this.state.settings.profileStatistic,
         now: this.now,
         onProgress: (progress, phase) =>
           this.update({ profile: { status: 'profiling', phase, progress } }),
@@ -571,6 +579,14 @@ export class Engine {
     } catch (e) {
       this.update({ link: { ...this.state.link, applying: false, error: message(e) } });
     }
+  }
+
+  /** Keeps the fastest or the median round of each timing from now on, and profiles again. */
+  async setProfileStatistic(statistic: 'min' | 'median'): Promise<void> {
+    if (statistic === this.state.settings.profileStatistic) return;
+    this.storage.setItem(STATISTIC_KEY, statistic);
+    this.update({ settings: { ...this.state.settings, profileStatistic: statistic } });
+    await this.reprofile();
   }
 
   /** Profiles this device again on the current backend. */

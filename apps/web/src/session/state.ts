@@ -15,6 +15,12 @@ export interface Settings {
   deadlineMs: number;
   encoding: Encoding;
   mode: Mode;
+  /**
+   * Which round of each timing profiling keeps: the fastest (a device that runs steadily) or the
+   * median (one that throttles or is busy; also what DevTools CPU throttling needs, whose
+   * pauses the fastest 1 ms sample slips between).
+   */
+  profileStatistic: 'min' | 'median';
   /** A plan the person pinned (from the candidates): it runs instead of the planner's choice. */
   pinned?: { exit: number; partition: number };
 }
@@ -184,7 +190,7 @@ export const INITIAL_STATE: AppState = {
   profile: { status: 'idle', progress: 0 },
   connection: { status: 'connecting', failures: 0 },
   link: { applied: 'off', applying: false, traces: [], details: [] },
-  settings: { deadlineMs: 100, encoding: 'float32', mode: 'static' },
+  settings: { deadlineMs: 100, encoding: 'float32', mode: 'static', profileStatistic: 'min' },
   busy: false,
   requests: 0,
   camera: { on: false, starting: false },
