@@ -91,8 +91,8 @@ interface Visit {
   bytes: number;
   requests: number;
   byKind: Record<Kind, number>;
-  /** /api/profile fetches answered with a body (200) and revalidated (304). */
-  profileFetches: { full: number; notModified: number };
+  /** /api/profile fetches and their bytes on the wire (a revalidation answered 304 has no body). */
+  profileFetches: { count: number; bytes: number };
 }
 
 /** Opens `url` in `page`'s tab and counts the bytes until the page is ready (profiled, connected). */
@@ -109,7 +109,7 @@ async function visit(
     bytes: 0,
     requests: 0,
     byKind: { document: 0, script: 0, style: 0, wasm: 0, model: 0, api: 0, other: 0 },
-    profileFetches: { full: 0, notModified: 0 },
+    profileFetches: { count: 0, bytes: 0 },
   };
   cdp.on('Network.responseReceived', (e) => {
     meta.set(e.requestId, { url: e.response.url, type: e.type, status: e.response.status });
@@ -121,8 +121,8 @@ async function visit(
     v.requests++;
     v.byKind[kindOf(m.url, m.type)] += e.encodedDataLength;
     if (new URL(m.url).pathname === '/api/profile') {
-      if (m.status === 304) v.profileFetches.notModified++;
-      else if (m.status === 200) v.profileFetches.full++;
+      v.profileFetches.count++;
+      v.profileFetches.bytes += e.encodedDataLength;
     }
   });
   await page.goto(url);
@@ -220,12 +220,12 @@ const md = [
       `| ${k} | ${kib(b.firstByKind[k] ?? 0)} | ${kib(a.firstByKind[k] ?? 0)} | ${kib(b.repeatByKind[k] ?? 0)} | ${kib(a.repeatByKind[k] ?? 0)} |`,
   ),
   '',
-  `/api/profile per visit (200 with a body / 304 revalidated): before ${fmt(b.profileFetchesFirst)} first, ${fmt(b.profileFetchesRepeat)} repeat; after ${fmt(a.profileFetchesFirst)} first, ${fmt(a.profileFetchesRepeat)} repeat.`,
+  `GET /api/profile per visit (fetches, bytes on the wire): before ${fmt(b.profileFetchesFirst)} first, ${fmt(b.profileFetchesRepeat)} repeat; after ${fmt(a.profileFetchesFirst)} first, ${fmt(a.profileFetchesRepeat)} repeat (a revalidation answered 304 by its ETag).`,
   '',
 ].join('\n');
 
-function fmt(p: { full: number; notModified: number } | undefined): string {
-  return p ? `${p.full}/${p.notModified}` : '?';
+function fmt(p: { count: number; bytes: number } | undefined): string {
+  return p ? `${p.count} (${kib(p.bytes)})` : '?';
 }
 
 const json = { machine, visits, before: { ...b, visits: before }, after: { ...a, visits: after } };
