@@ -21,6 +21,7 @@ import {
   useBackend,
 } from '@edgent/model/node';
 import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './src/chromium';
 import { modelDir, startEdge } from './src/edge-process';
 import { median, writeReport } from './src/report';
 
@@ -37,15 +38,6 @@ const runs = Number(flags.runs);
 const visits = Number(flags.visits);
 if (!Number.isInteger(runs) || runs < 3) throw new Error(`--runs must be >= 3, got ${flags.runs}`);
 if (!Number.isInteger(visits) || visits < 1) throw new Error(`--visits must be >= 1`);
-
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 /** What the page exposes for benchmarks (apps/web/src/bench-hook.ts). */
 interface PageHook {
@@ -74,7 +66,7 @@ const timeNode = () =>
 const nodeBefore = await timeNode();
 
 const { child, url } = await startEdge(1);
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS] });
 const profilingMs: number[] = [];
 let pageTimes: Timing[] = [];
 let pageBackend = '';

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeMachine } from '@edgent/model/node';
 import { type Browser, chromium } from 'playwright-core';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './src/chromium';
 import { startEdge } from './src/edge-process';
 import { median, writeReport } from './src/report';
 
@@ -33,14 +34,6 @@ const visits = Number(flags.visits);
 if (!Number.isInteger(visits) || visits < 1)
   throw new Error(`--visits must be >= 1, got ${flags.visits}`);
 const root = join(import.meta.dirname, '..');
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 /** A checkout of `ref` beside this one, installed and built; reused when already there. */
 function checkout(ref: string): string {
@@ -154,8 +147,8 @@ async function measure(label: string, tree: string, args?: string[]): Promise<Si
     .trim();
   const { child, url } = await startEdge(1, { root: tree, ...(args ? { args } : {}) });
   const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: CHROMIUM_ARGS,
+    executablePath: CHROMIUM_PATH,
+    args: [...CHROMIUM_ARGS],
   });
   const side: Side = { label, commit, first: [], repeat: [] };
   try {

@@ -2,7 +2,12 @@ import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { constants as zlib } from 'node:zlib';
-import { HEADER_BYTES } from '@edgent/protocol';
+import {
+  type AddressesAnswer,
+  HEADER_BYTES,
+  type TraceSummary,
+  type TracesAnswer,
+} from '@edgent/protocol';
 import compress from '@fastify/compress';
 import fastifyStatic from '@fastify/static';
 import websocket from '@fastify/websocket';
@@ -10,7 +15,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import packageJson from '../package.json' with { type: 'json' };
 import type { EdgeAddresses } from './banner.js';
 import { EdgeError } from './errors.js';
-import { listTraces, summariseTraces, type TraceSummary } from './link/traces.js';
+import { listTraces, summariseTraces } from './link/traces.js';
 import { createMetrics } from './metrics.js';
 import { type EdgeOptions, resolveOptions } from './options.js';
 import { InferencePool } from './pool/index.js';
@@ -125,13 +130,13 @@ export async function buildApp(options: EdgeOptions = {}): Promise<FastifyInstan
 
   // Names, and what each trace spans (read once: the files do not change while serving).
   let summaries: Promise<TraceSummary[]> | undefined;
-  app.get('/api/traces', async () => {
+  app.get('/api/traces', async (): Promise<TracesAnswer> => {
     summaries ??= summariseTraces(resolved.tracesDir);
     return { traces: await listTraces(resolved.tracesDir), details: await summaries };
   });
 
   // Where a phone can reach this edge: the page offers the HTTPS address in an insecure context.
-  app.get('/api/addresses', async () => {
+  app.get('/api/addresses', async (): Promise<AddressesAnswer> => {
     const a = edgent.addresses;
     return {
       https: a ? [...(a.localHttps ? [a.localHttps] : []), ...a.lan] : [],

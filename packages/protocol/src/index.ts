@@ -54,6 +54,7 @@ export {
   PROTOCOL_VERSION,
   peekHeader,
 } from './frame';
+export type { AddressesAnswer, TraceSummary, TracesAnswer } from './http';
 export { err, ok, type Result } from './result';
 export {
   decodeTensor,

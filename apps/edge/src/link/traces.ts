@@ -6,6 +6,7 @@ import type { Dirent } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type BandwidthTrace, meanRateBetween, parseTrace, traceDuration } from '@edgent/planner';
+import type { TraceSummary } from '@edgent/protocol';
 import { EdgeError } from '../errors.js';
 
 const TRACE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -63,17 +64,6 @@ function describeAvailable(names: string[]): string {
   const shown = names.slice(0, NAMES_SHOWN).join(', ');
   const more = names.length > NAMES_SHOWN ? `, and ${names.length - NAMES_SHOWN} more` : '';
   return `available: ${shown}${more}`;
-}
-
-/** What the page shows of a trace before it is replayed. */
-export interface TraceSummary {
-  name: string;
-  /** Length of one loop, seconds (the emulator replays it in a loop). */
-  durationS: number;
-  minMbps: number;
-  maxMbps: number;
-  /** Time-weighted mean rate, Mbit/s. */
-  meanMbps: number;
 }
 
 /** Summaries of every trace in `dir` that parses (others are left out), by name. */

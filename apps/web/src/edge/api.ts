@@ -1,5 +1,8 @@
 import type { LatencyModel } from '@edgent/planner';
+import type { TraceSummary } from '@edgent/protocol';
 import { base64ToBytes } from '../image/pixels';
+
+export type { TraceSummary };
 
 /**
  * The edge's HTTP routes the page reads: its latency profile, the traces
@@ -71,15 +74,6 @@ export async function fetchEdgeProfile(
     onWait(((await res.json()) as { status?: unknown }).status);
     await new Promise((r) => setTimeout(r, pollMs));
   }
-}
-
-/** What a trace spans (GET /api/traces `details`). */
-export interface TraceSummary {
-  name: string;
-  durationS: number;
-  minMbps: number;
-  maxMbps: number;
-  meanMbps: number;
 }
 
 /** The bandwidth traces the edge can replay (may be none), with what each spans when known. */
