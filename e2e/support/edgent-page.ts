@@ -126,6 +126,15 @@ export class EdgentPage {
     return this.nextResult(before);
   }
 
+  /** Pins (exit, partition) from the candidates ("Try"), so the next answers run it. */
+  async pinPlan(exit: number, partition: number): Promise<void> {
+    const toggle = this.page.getByTestId('candidates-toggle');
+    const open = await toggle.evaluate((el) => (el.parentElement as HTMLDetailsElement).open);
+    if (!open) await toggle.click();
+    await this.id(T.pinPlan(exit, partition)).click();
+    await expect(this.id(T.planSource)).toHaveAttribute('data-pinned', 'true');
+  }
+
   /** Uploads an image file and waits for its answer. */
   async classifyFile(path: string): Promise<ShownResult> {
     const before = await this.request();

@@ -16,8 +16,7 @@ async function seriousViolations(page: Page): Promise<string[]> {
 async function answerWithEdgeSidePlan(edgent: EdgentPage): Promise<void> {
   await edgent.classifyGalleryItem(0);
   const { exit, layers } = (await edgent.result()).plan;
-  await edgent.page.getByTestId('candidates-toggle').click();
-  await edgent.id(T.pinPlan(exit, Math.floor(layers / 2))).click();
+  await edgent.pinPlan(exit, Math.floor(layers / 2));
   const shown = await edgent.classifyGalleryItem(1);
   expect(shown.plan.partition).toBeLessThan(shown.plan.layers);
 }

@@ -32,12 +32,9 @@ test('at a LAN HTTPS origin the page is isolated with WASM threads, streams the 
   // Co-inference over wss: pin an edge-side plan from the candidates and see the edge run it.
   await edgent.id(T.cameraStop).click();
   await expect(edgent.id(T.cameraStatus)).toHaveText('off');
-  await edgent.page.getByTestId('candidates-toggle').click();
-  const layers = (await edgent.result()).plan.layers;
-  const exit = (await edgent.result()).plan.exit;
+  const { exit, layers } = (await edgent.result()).plan;
   const partition = Math.floor(layers / 2);
-  await edgent.id(T.pinPlan(exit, partition)).click();
-  await expect(edgent.id(T.planSource)).toHaveAttribute('data-pinned', 'true');
+  await edgent.pinPlan(exit, partition);
   const shown = await edgent.classifyGalleryItem(0);
   expect(shown.plan).toMatchObject({ exit, partition, online: true });
   const edgeMs = Number(await edgent.id(T.measured('edge')).getAttribute('data-ms'));

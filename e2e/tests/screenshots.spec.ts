@@ -59,9 +59,8 @@ for (const size of SIZES) {
 
         // An answer with an interior plan: pinned from the candidates.
         const first = await edgent.classifyGalleryItem(0);
-        await page.getByTestId('candidates-toggle').click();
         const partition = Math.floor(first.plan.layers / 2);
-        await edgent.id(T.pinPlan(first.plan.exit, partition)).click();
+        await edgent.pinPlan(first.plan.exit, partition);
         const interior = await edgent.classifyGalleryItem(3);
         expect(interior.plan).toMatchObject({ partition, online: true });
         await page.evaluate(() => window.scrollTo(0, 0));

@@ -43,7 +43,9 @@ export interface Served {
  * on SIGINT and SIGTERM.
  */
 export async function serve(options: EdgeOptions, listen: ListenOptions): Promise<Served> {
-  const tls = listen.https ? await tlsMaterial(options, listen.https) : undefined;
+  const tls = listen.https
+    ? await tlsMaterial(join(resolveOptions(options).cacheDir, 'tls'), listen.https)
+    : undefined;
   const app = await buildApp(options);
   let httpsServer: HttpsServer | undefined;
   if (tls) {
@@ -114,8 +116,9 @@ export async function serve(options: EdgeOptions, listen: ListenOptions): Promis
   };
 }
 
+/** The operator's certificate files when given, else the self-signed one cached in `tlsDir`. */
 async function tlsMaterial(
-  options: EdgeOptions,
+  tlsDir: string,
   https: { cert?: string; key?: string },
 ): Promise<TlsMaterial> {
   if (https.cert !== undefined || https.key !== undefined) {
@@ -127,7 +130,7 @@ async function tlsMaterial(
     }
     return certificateFromFiles(https.cert, https.key);
   }
-  return selfSignedCertificate(join(resolveOptions(options).cacheDir, 'tls'));
+  return selfSignedCertificate(tlsDir);
 }
 
 function portOf(address: ReturnType<FastifyInstance['server']['address']>, fallback: number) {

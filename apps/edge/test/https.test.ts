@@ -205,6 +205,14 @@ describe('serve with HTTPS', () => {
     }
   });
 
+  it('tells the page its HTTPS and HTTP addresses once it listens', async () => {
+    const res = await fetchRaw(`${served.url.replace('localhost', '127.0.0.1')}/api/addresses`);
+    expect(JSON.parse(res.body)).toEqual({
+      https: [served.httpsUrl],
+      http: [served.url],
+    });
+  });
+
   it('serves co-inference sessions over wss', async () => {
     const { manifest } = await readModelDir(defaultModelDir);
     const port = new URL(served.httpsUrl ?? '').port;

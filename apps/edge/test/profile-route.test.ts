@@ -88,6 +88,27 @@ describe('edge profile from a file or the cache (no profiling)', () => {
     await expect(readdir(cacheDir)).rejects.toThrow(/ENOENT/);
   });
 
+  it('carries an ETag: a page that has the profile gets 304 and no body when it asks again', async () => {
+    const app = await serve(storeOf({ profileFile: shippedProfile }));
+    const first = await app.inject({ method: 'GET', url: '/api/profile' });
+    const tag = first.headers.etag;
+    expect(tag).toMatch(/^"[\w-]+"$/);
+    expect(first.headers['cache-control']).toBe('no-cache');
+    const again = await app.inject({
+      method: 'GET',
+      url: '/api/profile',
+      headers: { 'if-none-match': String(tag) },
+    });
+    expect(again.statusCode).toBe(304);
+    expect(again.body).toBe('');
+    const stale = await app.inject({
+      method: 'GET',
+      url: '/api/profile',
+      headers: { 'if-none-match': '"another"' },
+    });
+    expect(stale.statusCode).toBe(200);
+  });
+
   it('refuses a profile file for another model id with 500 EDGENT_ERR_BAD_PROFILE', async () => {
     const other = join(dir, 'other-model');
     await mkdir(other);

@@ -111,11 +111,7 @@ export function LinkControls() {
                   );
                 })}
               </select>
-              {fieldError('trace') && (
-                <p id="link-trace-error" className="error">
-                  {fieldError('trace')}
-                </p>
-              )}
+              <FieldError id="link-trace" error={fieldError('trace')} />
             </div>
             <NumberField
               id="link-scale"
@@ -181,13 +177,18 @@ function NumberField(props: {
         aria-describedby={error ? `${id}-error` : undefined}
         onChange={(e) => onChange(e.target.value)}
       />
-      {error && (
-        <p id={`${id}-error`} className="error">
-          {error}
-        </p>
-      )}
+      <FieldError id={id} error={error} />
     </div>
   );
+}
+
+/** The message under field `id` when it is wrong (`aria-describedby` points at it). */
+function FieldError({ id, error }: { id: string; error: string | undefined }) {
+  return error ? (
+    <p id={`${id}-error`} className="error">
+      {error}
+    </p>
+  ) : null;
 }
 
 /** Where the replayed trace is now (it loops), from when the edge confirmed it. */

@@ -1,6 +1,6 @@
 import { T } from '../testids';
 import { useAppState } from '../ui/engine-context';
-import { formatMs, formatPercent } from '../ui/format';
+import { describeCut, formatMs, formatPercent } from '../ui/format';
 import { useThrottled } from '../ui/hooks';
 import { GrayCanvas } from './GrayCanvas';
 
@@ -20,14 +20,6 @@ export function ResultBar() {
     r ? `${r.className}, ${formatPercent(r.confidence)}${r.met ? '' : ', deadline missed'}` : '',
     1000,
   );
-  const where =
-    r === undefined
-      ? ''
-      : r.plan.partition === 0
-        ? 'all on the edge'
-        : r.plan.partition === r.layers.length
-          ? 'all on the device'
-          : `device ${r.plan.partition}/${r.layers.length} layers`;
   return (
     <aside
       className="result-bar"
@@ -69,8 +61,8 @@ export function ResultBar() {
               )}
             </p>
             <p className="result-bar-plan">
-              exit {r.plan.exit} · {where} · {formatMs(r.measured.total)} of{' '}
-              {formatMs(r.deadlineMs)}{' '}
+              exit {r.plan.exit} · {describeCut(r.plan.partition, r.layers.length)} ·{' '}
+              {formatMs(r.measured.total)} of {formatMs(r.deadlineMs)}{' '}
               <span className={r.met ? 'ok' : 'bad'}>{r.met ? 'met' : 'missed'}</span>
               {busy ? ' · working…' : ''}
             </p>

@@ -1,7 +1,7 @@
 import type { BaselineName, Breakdown } from '@edgent/planner';
 import { T } from '../testids';
 import { useAppState } from '../ui/engine-context';
-import { formatMs, formatPercent, formatRate } from '../ui/format';
+import { describeCut, formatMs, formatPercent, formatRate } from '../ui/format';
 import { Candidates } from './Candidates';
 import { ExitsView } from './ExitsView';
 import { PlanDiagram } from './PlanDiagram';
@@ -13,12 +13,6 @@ const BASELINES: { name: BaselineName; label: string }[] = [
   { name: 'partitionOnly', label: 'partition-only (Neurosurgeon)' },
   { name: 'exitOnly', label: 'exit-only (BranchyNet, on the device)' },
 ];
-
-function where(partition: number, layers: number): string {
-  if (partition === 0) return 'all on the edge';
-  if (partition === layers) return 'all on the device';
-  return `device runs ${partition}, edge ${layers - partition}`;
-}
 
 /** The last answer: class, plan, predicted vs measured breakdown and the baselines. */
 export function ResultPanel() {
@@ -95,7 +89,7 @@ export function ResultPanel() {
             Exit {r.plan.exit} ({r.exitName},{' '}
             {formatPercent(model?.exits[r.plan.exit]?.accuracy ?? r.plan.accuracy)} accurate),
             partition {r.plan.partition} of {r.layers.length}:{' '}
-            {where(r.plan.partition, r.layers.length)}
+            {describeCut(r.plan.partition, r.layers.length)}
             {r.online ? '' : ' (edge unreachable: device-only plan)'}
             {r.online && r.bandwidthBps !== undefined
               ? `; planned at ${formatRate(r.bandwidthBps)}`

@@ -22,6 +22,13 @@ export function formatRate(bps: number): string {
   return `${significant(bps)} bit/s`;
 }
 
+/** Where a plan runs: "all on the edge", "all on the device", or "device runs 3, edge 9". */
+export function describeCut(partition: number, layers: number): string {
+  if (partition === 0) return 'all on the edge';
+  if (partition === layers) return 'all on the device';
+  return `device runs ${partition}, edge ${layers - partition}`;
+}
+
 /** A 0..1 share as a percentage with one decimal: "93.2%". */
 export function formatPercent(share: number): string {
   return Number.isFinite(share) ? `${(100 * share).toFixed(1)}%` : '–';
