@@ -9,11 +9,14 @@ import {
   type TracesAnswer,
 } from '@edgent/protocol';
 import compress from '@fastify/compress';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
 import packageJson from '../package.json' with { type: 'json' };
 import type { EdgeAddresses } from './banner.js';
+import { Connections } from './connection.js';
 import { EdgeError } from './errors.js';
 import { listTraces, summariseTraces } from './link/traces.js';
 import { createMetrics } from './metrics.js';
@@ -24,7 +27,8 @@ import { logRequests, OneLinePerRequest, redactUrl } from './request-log.js';
 import { galleryRoutes } from './routes/gallery.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { profileRoutes } from './routes/profile.js';
-import { hasToken, wsRoutes } from './routes/ws.js';
+import { wsRoutes } from './routes/ws.js';
+import { type AccessPolicy, guardRequests } from './security.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -34,6 +38,17 @@ declare module 'fastify' {
       metrics: ReturnType<typeof createMetrics>;
       /** Where the edge can be reached; `serve` fills it in once it listens. */
       addresses: EdgeAddresses | undefined;
+      /** The open device connections. */
+      connections: Connections;
+      /** The inference pool, when the edge serves /ws. */
+      pool: InferencePool | undefined;
+      /**
+       * Drains for shutdown by `deadline` (performance.now() ms): readiness turns 503, new
+       * sessions are refused, in-flight requests are answered, then every session gets
+       * EDGENT_ERR_GOING_AWAY and a 1001 close. Call app.close() after it.
+       */
+      drain: (deadline: number) => Promise<void>;
+      readonly draining: boolean;
     };
   }
 }
@@ -41,11 +56,29 @@ declare module 'fastify' {
 /** The edge server's version, from its package.json. */
 export const version: string = packageJson.version;
 
-/** Headers that make the page cross-origin isolated (SharedArrayBuffer for tfjs wasm threads). */
-const isolationHeaders = {
-  'cross-origin-opener-policy': 'same-origin',
-  'cross-origin-embedder-policy': 'require-corp',
-} as const;
+/**
+ * The page's Content-Security-Policy: its own scripts, plus what tfjs needs (WebAssembly
+ * compilation; the wasm backend's pthread workers are made from blob: URLs); connections to
+ * the edge itself only (fetch, the wasm files and the /ws WebSocket); camera frames and uploads
+ * as blob: and data: images; no framing, plugins, or foreign forms.
+ */
+const contentSecurityPolicy = {
+  useDefaults: false,
+  directives: {
+    defaultSrc: ["'self'"],
+    scriptSrc: ["'self'", "'wasm-unsafe-eval'", 'blob:'],
+    workerSrc: ["'self'", 'blob:'],
+    connectSrc: ["'self'"],
+    imgSrc: ["'self'", 'data:', 'blob:'],
+    mediaSrc: ["'self'", 'blob:', 'mediastream:'],
+    styleSrc: ["'self'", "'unsafe-inline'"],
+    fontSrc: ["'self'"],
+    objectSrc: ["'none'"],
+    baseUri: ["'self'"],
+    formAction: ["'self'"],
+    frameAncestors: ["'none'"],
+  },
+};
 
 /**
  * Builds the edge server without listening. Options are checked here, so a
@@ -69,10 +102,25 @@ export async function buildApp(options: EdgeOptions = {}): Promise<FastifyInstan
   });
   logRequests(app);
 
-  app.addHook('onSend', async (_request, reply, payload) => {
-    reply.headers(isolationHeaders);
-    return payload;
+  const policy: AccessPolicy = {
+    token: resolved.token,
+    allowedHosts: resolved.allowedHosts,
+    allowedOrigins: resolved.allowedOrigins,
+  };
+  guardRequests(app, policy);
+  // Security headers on every answer: CSP, nosniff, no framing, no referrer, and cross-origin
+  // isolation (COOP/COEP: SharedArrayBuffer for tfjs wasm threads). HSTS is left out: the
+  // same edge serves plain HTTP too, and a self-signed certificate must stay skippable.
+  await app.register(helmet, {
+    contentSecurityPolicy,
+    crossOriginEmbedderPolicy: { policy: 'require-corp' },
+    crossOriginOpenerPolicy: { policy: 'same-origin' },
+    crossOriginResourcePolicy: { policy: 'same-origin' },
+    referrerPolicy: { policy: 'no-referrer' },
+    strictTransportSecurity: false,
+    xFrameOptions: { action: 'deny' },
   });
+  await app.register(rateLimit, { global: false });
   // gzip or brotli for API answers over 1 KiB; the page's files are compressed at build time.
   await app.register(compress, {
     global: true,
@@ -89,19 +137,27 @@ export async function buildApp(options: EdgeOptions = {}): Promise<FastifyInstan
     ...(resolved.profileFile ? { profileFile: resolved.profileFile } : {}),
     log: (msg, data) => app.log.info(data ?? {}, msg),
   });
-  app.addHook('onRequest', async (request, reply) => {
-    if (request.url.startsWith('/api/profile/refresh') && !hasToken(request, resolved.token)) {
-      return reply.code(401).send({
-        statusCode: 401,
-        code: 'EDGENT_ERR_UNAUTHORIZED',
-        error: 'Unauthorized',
-        message: 'this edge needs a token: Authorization: Bearer <token> or ?token=<token>',
-      });
-    }
-  });
-  await app.register(profileRoutes(profiles));
-  const edgent: FastifyInstance['edgent'] = { profiles, metrics, addresses: undefined };
+  await app.register(
+    profileRoutes(profiles, { refreshIntervalMs: resolved.profileRefreshIntervalMs }),
+  );
+  const connections = new Connections();
+  let draining: Promise<void> | undefined;
+  const edgent: FastifyInstance['edgent'] = {
+    profiles,
+    metrics,
+    addresses: undefined,
+    connections,
+    pool: undefined,
+    drain(deadline) {
+      draining ??= connections.drain(deadline);
+      return draining;
+    },
+    get draining() {
+      return draining !== undefined;
+    },
+  };
   app.decorate('edgent', edgent);
+  metrics.setSources({ inFlight: () => connections.inFlight });
 
   if (resolved.workers > 0) {
     const pool = await InferencePool.start({
@@ -109,9 +165,14 @@ export async function buildApp(options: EdgeOptions = {}): Promise<FastifyInstan
       workers: resolved.workers,
       backend: resolved.backend,
     });
+    edgent.pool = pool;
     app.addHook('onClose', async () => pool.close());
-    metrics.setQueueDepthSource(() => pool.queueDepth);
-    metrics.setInFlightSource(() => pool.inFlight);
+    metrics.setSources({
+      queued: () => pool.queueDepth,
+      running: () => pool.running,
+      workers: () => pool.workerStats(),
+      pool: () => pool.health(),
+    });
     app.log.info(
       { model: pool.modelId, workers: pool.workers, backends: pool.backends },
       'inference pool ready',
@@ -120,11 +181,53 @@ export async function buildApp(options: EdgeOptions = {}): Promise<FastifyInstan
     // messages over twice the limit are closed by the WebSocket layer (1009) before they are kept.
     await app.register(websocket, {
       options: { maxPayload: 2 * (resolved.maxPayloadBytes + HEADER_BYTES) },
+      // On close (after a drain, or at once from app.close()): sessions get EDGENT_ERR_GOING_AWAY
+      // and 1001 rather than a bare close.
+      preClose: async function (this: FastifyInstance) {
+        await edgent.drain(performance.now());
+        await new Promise<void>((resolve) => this.websocketServer.close(() => resolve()));
+      },
     });
-    await app.register(wsRoutes({ options: resolved, pool, metrics, profiles }));
+    await app.register(
+      wsRoutes({
+        options: resolved,
+        policy,
+        pool,
+        metrics,
+        profiles,
+        connections,
+        draining: () => edgent.draining,
+      }),
+    );
   }
 
-  app.get('/api/health', async () => ({ status: 'ok', version }));
+  // Liveness: the process answers. It also says how the pool is, for a person looking.
+  app.get('/api/health', async () => {
+    const pool = edgent.pool?.health();
+    return {
+      status: pool && pool.ready < pool.workers ? 'degraded' : 'ok',
+      version,
+      ...(pool ? { pool } : {}),
+    };
+  });
+
+  // Readiness: worth sending devices to. 503 while the pool is not whole (a broken worker being
+  // replaced), before the edge's profile is known, and while draining for shutdown.
+  app.get('/api/ready', async (_request, reply) => {
+    const pool = edgent.pool?.health();
+    const profile = profiles.status;
+    const reasons = [
+      ...(resolved.workers === 0 ? ['no inference workers (workers: 0)'] : []),
+      ...(pool && pool.ready < pool.workers
+        ? [`${pool.ready} of ${pool.workers} inference workers ready`]
+        : []),
+      ...(profiles.ready ? [] : [`the edge's latency profile is not known yet (${profile.state})`]),
+      ...(edgent.draining ? ['the edge is shutting down'] : []),
+    ];
+    return reply
+      .code(reasons.length === 0 ? 200 : 503)
+      .send({ ready: reasons.length === 0, reasons, ...(pool ? { pool } : {}) });
+  });
 
   await app.register(galleryRoutes());
 

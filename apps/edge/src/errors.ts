@@ -20,8 +20,19 @@
  *   ├── EDGENT_ERR_PROFILE_FAILED  profiling the edge in its worker thread failed or was stopped
  *   ├── EDGENT_ERR_BAD_LINK        a link emulator setting (rate, delay, scale, trace) or message
  *   │                              size it cannot use (link/emulator.ts)
- *   └── EDGENT_ERR_NO_TRACE        no trace file of that name in the traces folder, or not a
- *                                  valid trace name (link/traces.ts)
+ *   ├── EDGENT_ERR_NO_TRACE        no trace file of that name in the traces folder, or not a
+ *   │                              valid trace name (link/traces.ts)
+ *   └── EDGENT_ERR_TRACE_UNREADABLE  an entry of that name that cannot be read: a folder, no
+ *                                  permission, over 16 MiB (link/traces.ts)
+ *
+ * Codes the edge sends a device without throwing (session.ts, connection.ts, security.ts):
+ *   EDGENT_ERR_BATCH_TOO_LARGE     a request frame over --max-batch examples (then close 1008)
+ *   EDGENT_ERR_BACKLOG             over --max-queued-bytes queued on a connection (then 1008)
+ *   EDGENT_ERR_GOING_AWAY          the edge drains for shutdown (then close 1001)
+ *   EDGENT_ERR_TIMEOUT             no answer within --request-timeout
+ *   EDGENT_ERR_INTERNAL            the edge failed in a way it has no code for
+ *   EDGENT_ERR_UNAUTHORIZED, EDGENT_ERR_ORIGIN, EDGENT_ERR_HOST_NOT_ALLOWED  (HTTP 401, 403, 403)
+ *   EDGENT_ERR_RATE_LIMITED        re-profiling asked for again too soon (HTTP 429)
  */
 
 /** Stable codes of {@link EdgeError}. */
@@ -44,7 +55,8 @@ export type EdgeErrorCode =
   | 'EDGENT_ERR_BAD_PROFILE'
   | 'EDGENT_ERR_PROFILE_FAILED'
   | 'EDGENT_ERR_BAD_LINK'
-  | 'EDGENT_ERR_NO_TRACE';
+  | 'EDGENT_ERR_NO_TRACE'
+  | 'EDGENT_ERR_TRACE_UNREADABLE';
 
 /** An edge server error with a stable code a client or test can match on. */
 export class EdgeError extends Error {

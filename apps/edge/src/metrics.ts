@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { PoolHealth, WorkerStats } from './pool/index.js';
 import type { RequestRecord } from './session.js';
 
 /** One finished co-inference request, as {@link EdgeMetrics.observeRequest} records it. */
@@ -18,11 +19,34 @@ export interface EdgeMetrics {
   countError(code: string): void;
   connectionOpened(): void;
   connectionClosed(): void;
-  /** Sampled at scrape time. */
-  setQueueDepthSource(fn: () => number): void;
-  /** Sampled at scrape time. */
-  setInFlightSource(fn: () => number): void;
+  /** Where the gauges sampled at scrape time read from. */
+  setSources(sources: Partial<MetricSources>): void;
 }
+
+/** What the scrape-time gauges read. */
+export interface MetricSources {
+  /** Requests received from devices and not yet answered. */
+  inFlight: () => number;
+  /** Of those, waiting for a worker. */
+  queued: () => number;
+  /** Of those, running in a worker. */
+  running: () => number;
+  /** Each ready worker's memory. */
+  workers: () => WorkerStats[];
+  /** Whether the pool has all its workers. */
+  pool: () => PoolHealth;
+}
+
+/**
+ * prom-client's default gauges that end in `_total`, which Prometheus keeps for counters
+ * (`promtool check metrics` fails on them). Each is the sum of a gauge it also exports by type
+ * (`nodejs_active_handles{type}`...), so nothing is lost by leaving them out.
+ */
+const suffixedGauges = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
 
 /** Histogram buckets in seconds, 0.1 ms .. 5 s in 1-2.5-5 steps. */
 const secondsBuckets = [
@@ -36,13 +60,14 @@ const secondsBuckets = [
  *
  * @example
  * const metrics = createMetrics();
- * metrics.setQueueDepthSource(() => queue.length);
+ * metrics.setSources({ queued: () => queue.length });
  * await app.register(metricsRoutes(metrics)); // GET /metrics
  */
 export function createMetrics(): EdgeMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
   const registers = [registry];
+  collectDefaultMetrics({ register: registry });
+  for (const name of suffixedGauges) registry.removeSingleMetric(name);
 
   const requests = new Counter({
     name: 'edgent_requests_total',
@@ -86,24 +111,84 @@ export function createMetrics(): EdgeMetrics {
     registers,
   });
 
-  let queueDepth = () => 0;
-  let inFlight = () => 0;
-  new Gauge({
-    name: 'edgent_queue_depth',
-    help: 'Requests waiting for the compute queue, sampled at scrape time.',
+  const src: MetricSources = {
+    inFlight: () => 0,
+    queued: () => 0,
+    running: () => 0,
+    workers: () => [],
+    pool: () => ({ ready: 0, workers: 0, replaced: 0 }),
+  };
+  const sampled = (name: string, help: string, read: () => number) =>
+    new Gauge({
+      name,
+      help,
+      registers,
+      collect() {
+        this.set(read());
+      },
+    });
+  sampled(
+    'edgent_requests_in_flight',
+    'Requests received from devices and not yet answered (queued plus running plus being sent), sampled at scrape time.',
+    () => src.inFlight(),
+  );
+  sampled(
+    'edgent_queue_depth',
+    'Requests waiting for an inference worker, sampled at scrape time.',
+    () => src.queued(),
+  );
+  sampled(
+    'edgent_requests_running',
+    'Requests an inference worker has taken and not yet answered, sampled at scrape time.',
+    () => src.running(),
+  );
+  sampled(
+    'edgent_pool_workers',
+    'Inference workers the pool should have.',
+    () => src.pool().workers,
+  );
+  sampled(
+    'edgent_pool_workers_ready',
+    'Inference workers ready to take requests; under edgent_pool_workers while one is replaced.',
+    () => src.pool().ready,
+  );
+  let replacedSeen = 0;
+  new Counter({
+    name: 'edgent_pool_worker_replacements_total',
+    help: 'Inference workers that broke or died and were replaced.',
     registers,
     collect() {
-      this.set(queueDepth());
+      const replaced = src.pool().replaced;
+      if (replaced > replacedSeen) this.inc(replaced - replacedSeen);
+      replacedSeen = Math.max(replacedSeen, replaced);
     },
   });
-  new Gauge({
-    name: 'edgent_in_flight',
-    help: 'Requests received and not yet answered, sampled at scrape time.',
-    registers,
-    collect() {
-      this.set(inFlight());
-    },
-  });
+  const perWorker = (name: string, help: string, read: (w: WorkerStats) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['worker'] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const w of src.workers()) this.set({ worker: String(w.worker) }, read(w));
+      },
+    });
+  perWorker(
+    'edgent_worker_tensors',
+    "tfjs tensors held by each inference worker after its latest task (the model's weights and nothing more when nothing leaks).",
+    (w) => w.tensors,
+  );
+  perWorker(
+    'edgent_worker_heap_bytes',
+    "Bytes used on each inference worker's JavaScript heap after its latest task.",
+    (w) => w.heapBytes,
+  );
+  perWorker(
+    'edgent_worker_wasm_memory_bytes',
+    "Bytes of each inference worker's wasm backend memory (grows, never shrinks; 0 on other backends).",
+    (w) => w.wasmBytes,
+  );
 
   const observeMs = (h: Histogram, ms: number) => {
     if (Number.isFinite(ms) && ms >= 0) h.observe(ms / 1000);
@@ -139,11 +224,8 @@ export function createMetrics(): EdgeMetrics {
     connectionClosed() {
       connections.dec();
     },
-    setQueueDepthSource(fn) {
-      queueDepth = fn;
-    },
-    setInFlightSource(fn) {
-      inFlight = fn;
+    setSources(sources) {
+      Object.assign(src, sources);
     },
   };
 }

@@ -1,9 +1,11 @@
 import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
+import { HEADER_BYTES } from '@edgent/protocol';
 import type { FastifyServerOptions } from 'fastify';
 import { EdgeError } from './errors.js';
 import { defaultModelDir, defaultWebRoot, repoRoot } from './paths.js';
+import { defaultAllowedHosts } from './security.js';
 
 /** Options of {@link buildApp}. Every field is optional. */
 export interface EdgeOptions {
@@ -23,10 +25,32 @@ export interface EdgeOptions {
   maxInFlight?: number;
   /** A request not answered in this long gets EDGENT_ERR_TIMEOUT, ms; default 10 000. */
   requestTimeoutMs?: number;
-  /** When set, /ws and /api/profile/refresh need `Authorization: Bearer <token>` or `?token=<token>`. */
+  /** Most examples one request frame may carry; more closes the session (1008). Default 64. */
+  maxBatch?: number;
+  /**
+   * Bytes that may be queued on one connection (held by its emulated link, or not yet read by
+   * the device); more closes it (1008). Default: twice the largest frame.
+   */
+  maxQueuedBytes?: number;
+  /** On SIGTERM/SIGINT, how long `serve` drains in-flight work before it exits, ms; default 10 000. */
+  drainTimeoutMs?: number;
+  /** Least time between two re-profilings asked for by POST /api/profile/refresh, ms; default 60 000. */
+  profileRefreshIntervalMs?: number;
+  /**
+   * When set, /ws and the admin routes (/api/profile/refresh, /metrics) need
+   * `Authorization: Bearer <token>` or `?token=<token>`.
+   */
   token?: string;
-  /** Origins allowed to open /ws (e.g. 'https://example.org'); default: any. Same-origin pages always may. */
+  /**
+   * Origins besides the edge's own whose pages may open /ws and call admin routes (e.g.
+   * 'https://example.org'). Default none: the edge's own pages only.
+   */
   allowedOrigins?: string[];
+  /**
+   * Host names (the `Host` header) the edge answers to, against DNS rebinding; `['*']` for any.
+   * Default: localhost, this machine's name and every address of its interfaces.
+   */
+  allowedHosts?: string[];
   /** Folder of bandwidth traces (`<name>.tsv`) the link emulator can replay. */
   tracesDir?: string;
   /** Where the edge caches its own latency profile; default `.cache/edge` in the repository. */
@@ -45,8 +69,13 @@ export interface ResolvedEdgeOptions {
   maxPayloadBytes: number;
   maxInFlight: number;
   requestTimeoutMs: number;
+  maxBatch: number;
+  maxQueuedBytes: number;
+  drainTimeoutMs: number;
+  profileRefreshIntervalMs: number;
   token: string | undefined;
-  allowedOrigins: string[] | undefined;
+  allowedOrigins: string[];
+  allowedHosts: string[];
   tracesDir: string;
   cacheDir: string;
   profileFile: string | undefined;
@@ -61,8 +90,13 @@ const allowedKeys = [
   'maxPayloadBytes',
   'maxInFlight',
   'requestTimeoutMs',
+  'maxBatch',
+  'maxQueuedBytes',
+  'drainTimeoutMs',
+  'profileRefreshIntervalMs',
   'token',
   'allowedOrigins',
+  'allowedHosts',
   'tracesDir',
   'cacheDir',
   'profileFile',
@@ -109,27 +143,60 @@ export function resolveOptions(options: EdgeOptions = {}): ResolvedEdgeOptions {
   ) {
     throw badOption('allowedOrigins', origins, "an array of origins like 'https://example.org'");
   }
+  const hosts = options.allowedHosts;
+  if (
+    hosts !== undefined &&
+    (!Array.isArray(hosts) ||
+      hosts.length === 0 ||
+      hosts.some((h) => typeof h !== 'string' || !/^(\*|[A-Za-z0-9._:-]+)$/.test(h)))
+  ) {
+    throw badOption(
+      'allowedHosts',
+      hosts,
+      "a non-empty array of host names or addresses without port (e.g. 'edge.lan', '192.168.1.20'), or ['*'] for any",
+    );
+  }
   const profileFile = options.profileFile;
   if (profileFile !== undefined && (typeof profileFile !== 'string' || !existsSync(profileFile))) {
     throw badOption('profileFile', profileFile, 'the path of an existing profile (edgent profile)');
   }
+  const maxPayloadBytes = intOption(
+    'maxPayloadBytes',
+    options.maxPayloadBytes,
+    4 * 2 ** 20,
+    1024,
+    2 ** 30,
+  );
+  const frameBytes = maxPayloadBytes + HEADER_BYTES;
   return {
     webRoot: folderOption('webRoot', options.webRoot, defaultWebRoot),
     modelDir: folderOption('modelDir', options.modelDir, defaultModelDir),
     logger,
     workers: intOption('workers', options.workers, availableParallelism(), 0, 256),
     backend,
-    maxPayloadBytes: intOption(
-      'maxPayloadBytes',
-      options.maxPayloadBytes,
-      4 * 2 ** 20,
-      1024,
-      2 ** 30,
-    ),
+    maxPayloadBytes,
     maxInFlight: intOption('maxInFlight', options.maxInFlight, 8, 1, 10_000),
     requestTimeoutMs: intOption('requestTimeoutMs', options.requestTimeoutMs, 10_000, 1, 3_600_000),
+    maxBatch: intOption('maxBatch', options.maxBatch, 64, 1, 65_536),
+    // A frame the payload limit allows must fit, or a device could never send it.
+    maxQueuedBytes: intOption(
+      'maxQueuedBytes',
+      options.maxQueuedBytes,
+      2 * frameBytes,
+      frameBytes,
+      2 ** 40,
+    ),
+    drainTimeoutMs: intOption('drainTimeoutMs', options.drainTimeoutMs, 10_000, 100, 3_600_000),
+    profileRefreshIntervalMs: intOption(
+      'profileRefreshIntervalMs',
+      options.profileRefreshIntervalMs,
+      60_000,
+      0,
+      86_400_000,
+    ),
     token,
-    allowedOrigins: origins,
+    allowedOrigins: origins ?? [],
+    allowedHosts: hosts?.map((h) => h.toLowerCase()) ?? defaultAllowedHosts(),
     tracesDir: folderOption('tracesDir', options.tracesDir, shippedTraces),
     cacheDir: folderOption('cacheDir', options.cacheDir, join(repoRoot, '.cache', 'edge')),
     profileFile: profileFile === undefined ? undefined : resolve(profileFile),

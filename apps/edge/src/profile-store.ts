@@ -121,6 +121,11 @@ export class ProfileStore {
     return this.#run ?? this.#startRun();
   }
 
+  /** Whether a profile is at hand (also while a refresh runs). */
+  get ready(): boolean {
+    return this.#profile !== undefined;
+  }
+
   /** What the store is doing now, for `GET /api/profile/status`. */
   get status(): ProfileStatus {
     return {

@@ -39,14 +39,24 @@ export interface Served {
 /**
  * Builds the edge, listens on HTTP and (when asked) HTTPS with the same app
  * (same routes, headers and /ws), starts profiling the edge in the
- * background when it has no profile yet (first start), and closes cleanly
- * on SIGINT and SIGTERM.
+ * background when it has no profile yet (first start), and on SIGINT or
+ * SIGTERM drains (see {@link shutDown}) and exits.
  */
 export async function serve(options: EdgeOptions, listen: ListenOptions): Promise<Served> {
+  const resolved = resolveOptions(options);
   const tls = listen.https
-    ? await tlsMaterial(join(resolveOptions(options).cacheDir, 'tls'), listen.https)
+    ? await tlsMaterial(join(resolved.cacheDir, 'tls'), listen.https)
     : undefined;
-  const app = await buildApp(options);
+  // The operator's certificate names the hosts devices will use: answer to them too.
+  const hosts =
+    options.allowedHosts === undefined && tls?.source === 'files'
+      ? {
+          allowedHosts: [
+            ...new Set([...resolved.allowedHosts, ...tls.names.map((n) => n.toLowerCase())]),
+          ],
+        }
+      : {};
+  const app = await buildApp({ ...options, ...hosts });
   let httpsServer: HttpsServer | undefined;
   if (tls) {
     const server = createHttpsServer({ cert: tls.cert, key: tls.key }, (req, res) =>
@@ -98,11 +108,10 @@ export async function serve(options: EdgeOptions, listen: ListenOptions): Promis
     process.once(signal, () => {
       if (closing) return;
       closing = true;
-      app.log.info({ signal }, 'closing');
-      app.close().then(
-        () => process.exit(0),
+      shutDown(app, [httpsServer], resolved.drainTimeoutMs, signal).then(
+        (clean) => process.exit(clean ? 0 : 1),
         (error: unknown) => {
-          app.log.error(error, 'close failed');
+          app.log.error(error, 'shutdown failed');
           process.exit(1);
         },
       );
@@ -114,6 +123,50 @@ export async function serve(options: EdgeOptions, listen: ListenOptions): Promis
     ...(addresses.localHttps ? { httpsUrl: addresses.localHttps } : {}),
     addresses,
   };
+}
+
+/**
+ * Shuts the edge down within `timeoutMs`: stops accepting connections, lets
+ * every session answer what it received (see FastifyInstance['edgent'].drain),
+ * sends each an EDGENT_ERR_GOING_AWAY error frame and a 1001 close, then
+ * closes the app. Resolves true when all of that finished in time; false
+ * when the time ran out first (the caller exits anyway).
+ */
+export async function shutDown(
+  app: FastifyInstance,
+  extraServers: (HttpsServer | undefined)[],
+  timeoutMs: number,
+  signal: string,
+): Promise<boolean> {
+  const started = performance.now();
+  // Replies, the going-away frames and app.close() need a moment after the last answer.
+  const deadline = started + Math.max(0.8 * timeoutMs, timeoutMs - 1_000);
+  const inFlight = app.edgent.connections.inFlight;
+  app.log.info(
+    { signal, sessions: app.edgent.connections.size, inFlight, drainTimeoutMs: timeoutMs },
+    'draining',
+  );
+  // No new connections; idle keep-alive ones end. Fastify tolerates the second close later.
+  for (const server of [app.server, ...extraServers]) {
+    if (!server) continue;
+    server.close(() => {});
+    server.closeIdleConnections();
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const outOfTime = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  const done = (async () => {
+    await app.edgent.drain(deadline);
+    await app.close();
+    return true as const;
+  })();
+  const clean = await Promise.race([done, outOfTime]);
+  clearTimeout(timer);
+  const ms = Math.round(performance.now() - started);
+  if (clean) app.log.info({ ms }, 'drained and closed');
+  else app.log.warn({ ms, drainTimeoutMs: timeoutMs }, 'drain timed out; exiting anyway');
+  return clean;
 }
 
 /** The operator's certificate files when given, else the self-signed one cached in `tlsDir`. */

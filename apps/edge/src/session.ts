@@ -4,6 +4,7 @@ import {
   type Control,
   DEFAULT_MAX_CONTROL_CHARS,
   decodeFrame,
+  type ErrorFrameFields,
   encodeControl,
   encodeErrorFrame,
   encodeFrame,
@@ -21,8 +22,12 @@ import {
  * either). The device says hello with its model id and hash; then each
  * request frame runs layers [partition, end) of its exit on the inference
  * pool and is answered by a result frame with the edge's queue, decode and
- * compute times, or by an error frame with a stable code. Nothing a device
- * sends ends the session except closing it.
+ * compute times, or by an error frame with a stable code. A malformed frame
+ * or control message gets an error and the session goes on; a frame over the
+ * work bound (`maxBatch` examples) breaks the edge's policy, so the session
+ * is ended with EDGENT_ERR_BATCH_TOO_LARGE (WebSocket close 1008). When the
+ * session closes, its requests that no worker has taken are dropped; when
+ * the edge drains, new requests are refused and the ones in flight answered.
  */
 
 /** What the session asks the inference pool to run. */
@@ -56,7 +61,17 @@ export interface SessionLimits {
   maxPayloadBytes: number;
   maxInFlight: number;
   requestTimeoutMs: number;
+  /** Most examples one request frame may carry; more ends the session (1008). */
+  maxBatch: number;
 }
+
+/** WebSocket close codes the session ends with. */
+export const CLOSE_CODES = Object.freeze({
+  /** The edge is shutting down (RFC 6455 "going away"). */
+  goingAway: 1001,
+  /** The device broke a limit of the edge's policy. */
+  policyViolation: 1008,
+});
 
 /** Everything a session needs from the server. */
 export interface SessionDeps {
@@ -73,6 +88,14 @@ export interface SessionDeps {
   onRequest?: (r: RequestRecord) => void;
   /** Called for every error frame or control error sent. */
   onError?: (code: string, message: string) => void;
+  /**
+   * Ends the connection for a broken policy: sends the error frame past any
+   * emulated link and closes with `closeCode`. Default: send on the channel,
+   * then close it.
+   */
+  terminate?: (error: ErrorFrameFields, closeCode: number) => void;
+  /** Called once when the channel has closed, after the session dropped its waiting work. */
+  onClose?: (code: number, reason: string) => void;
 }
 
 /** One finished request, as metrics see it. */
@@ -91,24 +114,48 @@ export interface RequestRecord {
   bytesOut: number;
 }
 
-/** The running session; `inFlight` for tests and metrics. */
+/** The running session. */
 export interface Session {
+  /** Requests received and not yet answered. */
   readonly inFlight: number;
   readonly helloDone: boolean;
+  /**
+   * Drains: from now on request frames are refused with EDGENT_ERR_GOING_AWAY;
+   * resolves once every request in flight is answered. At `deadline` (on the
+   * `now` clock) the ones still running are answered EDGENT_ERR_GOING_AWAY.
+   */
+  drain(deadline: number): Promise<void>;
+}
+
+/** An Error with a stable code, as the session answers it. */
+function coded(code: string, message: string): Error & { code: string } {
+  return Object.assign(new Error(message), { code });
+}
+
+/** The code of a thrown value when it is one of ours; anything else is internal. */
+function codeOf(e: unknown): string {
+  const code = (e as Coded | undefined)?.code;
+  return typeof code === 'string' && /^EDGENT_ERR_[A-Z0-9_]+$/.test(code)
+    ? code
+    : 'EDGENT_ERR_INTERNAL';
+}
+
+function messageOf(e: unknown): string {
+  const message = (e as Coded | undefined)?.message;
+  return (typeof message === 'string' ? message : String(e)).slice(0, 2000);
 }
 
 /** Starts serving `channel`. */
 export function openSession(channel: Channel, deps: SessionDeps): Session {
   const prefix = modelPrefixOf(deps.model.hash);
   let helloDone = false;
-  let inFlight = 0;
-  const session = {
-    get inFlight() {
-      return inFlight;
-    },
-    get helloDone() {
-      return helloDone;
-    },
+  /** Why new requests are refused (draining or closed), if they are. */
+  let refusing: Error | undefined;
+  /** Each request in flight: aborting it answers it with the abort's reason. */
+  const inFlight = new Set<AbortController>();
+  const idle: (() => void)[] = [];
+  const settle = () => {
+    if (inFlight.size === 0) for (const resolve of idle.splice(0)) resolve();
   };
 
   const sendError = (
@@ -123,6 +170,59 @@ export function openSession(channel: Channel, deps: SessionDeps): Session {
     deps.onError?.(code, message);
     channel.send(encodeControl({ type: 'error', code, message: message.slice(0, 2000) }));
   };
+  const terminate = (fields: ErrorFrameFields, closeCode: number) => {
+    deps.onError?.(fields.code, fields.message);
+    refusing ??= coded(fields.code, fields.message);
+    if (deps.terminate) deps.terminate(fields, closeCode);
+    else {
+      channel.send(encodeErrorFrame(fields));
+      channel.close(closeCode, fields.code);
+    }
+  };
+
+  const abortAll = (reason: Error) => {
+    for (const controller of inFlight) controller.abort(reason);
+  };
+
+  const session: Session = {
+    get inFlight() {
+      return inFlight.size;
+    },
+    get helloDone() {
+      return helloDone;
+    },
+    drain(deadline: number) {
+      refusing ??= coded('EDGENT_ERR_GOING_AWAY', 'the edge is shutting down; connect again later');
+      const done = new Promise<void>((resolve) => {
+        idle.push(resolve);
+        settle();
+      });
+      const wait = Math.max(0, deadline - deps.now());
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          abortAll(
+            coded(
+              'EDGENT_ERR_GOING_AWAY',
+              'the edge is shutting down and could not finish this request in time',
+            ),
+          );
+          resolve();
+        }, wait);
+      });
+      return Promise.race([done, late.then(() => done)]).finally(() => clearTimeout(timer));
+    },
+  };
+
+  channel.onClose((code, reason) => {
+    refusing ??= coded('EDGENT_ERR_CLOSED', 'the session closed');
+    // Requests no worker has taken yet are skipped by the pool; the rest finish unread.
+    abortAll(coded('EDGENT_ERR_CLOSED', 'the device closed the session'));
+    deps.onClose?.(code, reason);
+  });
+
+  /** The profile reply, encoded once per profile object (it is about 100 KB of JSON). */
+  let profileText: { of: Record<string, unknown>; text: string } | undefined;
 
   const onText = async (text: string) => {
     const parsed = parseControl(text, { maxChars: DEFAULT_MAX_CONTROL_CHARS });
@@ -145,6 +245,8 @@ export function openSession(channel: Channel, deps: SessionDeps): Session {
           modelHash: deps.model.hash,
           protocolVersion: PROTOCOL_VERSION,
           maxPayloadBytes: deps.limits.maxPayloadBytes,
+          maxBatch: deps.limits.maxBatch,
+          maxInFlight: deps.limits.maxInFlight,
         }),
       );
       return;
@@ -162,10 +264,10 @@ export function openSession(channel: Channel, deps: SessionDeps): Session {
           // The settings echoed back say they took effect.
           channel.send(encodeControl(msg));
         } catch (e) {
-          const c = e as Coded;
+          const code = codeOf(e);
           sendControlError(
-            typeof c.code === 'string' ? c.code : 'EDGENT_ERR_BAD_LINK',
-            String(c.message),
+            code === 'EDGENT_ERR_INTERNAL' ? 'EDGENT_ERR_BAD_LINK' : code,
+            messageOf(e),
           );
         }
         return;
@@ -175,9 +277,13 @@ export function openSession(channel: Channel, deps: SessionDeps): Session {
           return sendControlError('EDGENT_ERR_NO_PROFILE', 'this edge has no latency profile');
         }
         try {
-          channel.send(encodeControl({ type: 'profile', profile: await deps.profile() }));
+          const profile = await deps.profile();
+          if (profileText?.of !== profile) {
+            profileText = { of: profile, text: encodeControl({ type: 'profile', profile }) };
+          }
+          channel.send(profileText.text);
         } catch (e) {
-          sendControlError('EDGENT_ERR_NO_PROFILE', String((e as Coded).message));
+          sendControlError('EDGENT_ERR_NO_PROFILE', messageOf(e));
         }
         return;
       }
@@ -205,29 +311,47 @@ export function openSession(channel: Channel, deps: SessionDeps): Session {
         bytesOut: 0,
         ...extra,
       });
+    const refuse = (code: string, message: string) => {
+      sendError(code, message, at);
+      record(false, { code });
+    };
+    if (refusing) return refuse(codeOf(refusing), refusing.message);
     if (frame.modelPrefix !== prefix) {
-      const message = `frame is for model ${frame.modelPrefix}, this edge serves ${prefix} (${deps.model.id})`;
-      sendError('EDGENT_ERR_MODEL_MISMATCH', message, at);
-      return record(false, { code: 'EDGENT_ERR_MODEL_MISMATCH' });
+      return refuse(
+        'EDGENT_ERR_MODEL_MISMATCH',
+        `frame is for model ${frame.modelPrefix}, this edge serves ${prefix} (${deps.model.id})`,
+      );
     }
-    if (inFlight >= deps.limits.maxInFlight) {
-      const message = `${inFlight} requests already in flight on this connection; the limit is ${deps.limits.maxInFlight}`;
-      sendError('EDGENT_ERR_TOO_MANY_IN_FLIGHT', message, at);
-      return record(false, { code: 'EDGENT_ERR_TOO_MANY_IN_FLIGHT' });
+    const batch = frame.shape[0] ?? 1;
+    if (batch > deps.limits.maxBatch) {
+      const message = `a request frame may carry at most ${deps.limits.maxBatch} examples (the edge's --max-batch, in helloOk); this one carries ${batch}. Closing the session.`;
+      record(false, { code: 'EDGENT_ERR_BATCH_TOO_LARGE' });
+      return terminate(
+        { code: 'EDGENT_ERR_BATCH_TOO_LARGE', message, modelPrefix: prefix, ...at },
+        CLOSE_CODES.policyViolation,
+      );
     }
-    inFlight++;
-    const abort = new AbortController();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        // Settle the race as a timeout first, then let the pool drop the job.
-        reject(
-          Object.assign(new Error(`no answer within ${deps.limits.requestTimeoutMs} ms`), {
-            code: 'EDGENT_ERR_TIMEOUT',
-          }),
-        );
-        abort.abort();
-      }, deps.limits.requestTimeoutMs);
+    if (inFlight.size >= deps.limits.maxInFlight) {
+      return refuse(
+        'EDGENT_ERR_TOO_MANY_IN_FLIGHT',
+        `${inFlight.size} requests already in flight on this connection; the limit is ${deps.limits.maxInFlight}`,
+      );
+    }
+    const controller = new AbortController();
+    inFlight.add(controller);
+    const timer = setTimeout(
+      () =>
+        controller.abort(
+          coded('EDGENT_ERR_TIMEOUT', `no answer within ${deps.limits.requestTimeoutMs} ms`),
+        ),
+      deps.limits.requestTimeoutMs,
+    );
+    // Settles as the abort's reason (timeout, drain, close) as soon as it fires; the pool then
+    // skips the request if no worker has taken it yet.
+    const aborted = new Promise<never>((_, reject) => {
+      controller.signal.addEventListener('abort', () => reject(controller.signal.reason), {
+        once: true,
+      });
     });
     try {
       const out = await Promise.race([
@@ -241,9 +365,9 @@ export function openSession(channel: Channel, deps: SessionDeps): Session {
             ...(frame.zeroPoint === undefined ? {} : { zeroPoint: frame.zeroPoint }),
             payload: frame.payload,
           },
-          abort.signal,
+          controller.signal,
         ),
-        timeout,
+        aborted,
       ]);
       const reply = encodeFrame({
         type: 'result',
@@ -265,13 +389,15 @@ export function openSession(channel: Channel, deps: SessionDeps): Session {
         bytesOut: reply.byteLength,
       });
     } catch (e) {
-      const c = e as Coded;
-      const code = typeof c.code === 'string' ? c.code : 'EDGENT_ERR_INTERNAL';
-      sendError(code, String(c.message ?? e), at);
+      // An abort's reason wins over what the pool made of it (EDGENT_ERR_ABORTED).
+      const cause = controller.signal.aborted ? controller.signal.reason : e;
+      const code = codeOf(cause);
+      if (!channel.closed) sendError(code, messageOf(cause), at);
       record(false, { code });
     } finally {
       clearTimeout(timer);
-      inFlight--;
+      inFlight.delete(controller);
+      settle();
     }
   };
 
@@ -318,9 +444,29 @@ export function openSession(channel: Channel, deps: SessionDeps): Session {
     void onRequest(frame, bytes.byteLength, t0);
   };
 
+  /** Nothing a message does may escape as an unhandled rejection: that would end the process. */
+  const safely = (run: () => unknown) => {
+    try {
+      const out = run();
+      if (out instanceof Promise) out.catch(onInternal);
+    } catch (e) {
+      onInternal(e);
+    }
+  };
+  const onInternal = (e: unknown) => {
+    try {
+      sendControlError(
+        'EDGENT_ERR_INTERNAL',
+        `the edge failed handling a message: ${messageOf(e)}`,
+      );
+    } catch {
+      // The channel itself failed; its close ends the session.
+    }
+  };
+
   channel.onMessage((message: ChannelMessage) => {
-    if (typeof message === 'string') void onText(message);
-    else onBinary(message);
+    if (typeof message === 'string') safely(() => onText(message));
+    else safely(() => onBinary(message));
   });
   return session;
 }

@@ -132,30 +132,35 @@ describe('GET /metrics', () => {
     expect(value(s, 'edgent_errors_total', { code: 'EDGENT_ERR_BAD_FRAME' })).toBe(1);
   });
 
-  it('samples queue depth and in-flight at scrape time, and tracks connections', async () => {
+  it('samples in-flight, queued and running at scrape time, and tracks connections', async () => {
     const metrics = createMetrics();
     const app = await serve(metrics);
     let s = await scrape(app);
     expect(value(s, 'edgent_queue_depth')).toBe(0);
-    expect(value(s, 'edgent_in_flight')).toBe(0);
+    expect(value(s, 'edgent_requests_in_flight')).toBe(0);
+    expect(value(s, 'edgent_requests_running')).toBe(0);
     expect(value(s, 'edgent_connections')).toBe(0);
 
     let depth = 3;
-    metrics.setQueueDepthSource(() => depth);
-    metrics.setInFlightSource(() => depth + 1);
+    metrics.setSources({
+      queued: () => depth,
+      inFlight: () => depth + 1,
+      running: () => 1,
+    });
     metrics.connectionOpened();
     metrics.connectionOpened();
     metrics.connectionOpened();
     metrics.connectionClosed();
     s = await scrape(app);
     expect(value(s, 'edgent_queue_depth')).toBe(3);
-    expect(value(s, 'edgent_in_flight')).toBe(4);
+    expect(value(s, 'edgent_requests_in_flight')).toBe(4);
+    expect(value(s, 'edgent_requests_running')).toBe(1);
     expect(value(s, 'edgent_connections')).toBe(2);
 
     depth = 7;
     s = await scrape(app);
     expect(value(s, 'edgent_queue_depth')).toBe(7);
-    expect(value(s, 'edgent_in_flight')).toBe(8);
+    expect(value(s, 'edgent_requests_in_flight')).toBe(8);
   });
 
   it("includes prom-client's default process metrics, unprefixed", async () => {
@@ -171,7 +176,7 @@ describe('GET /metrics', () => {
     expect(a.registry).not.toBe(b.registry);
     a.observeRequest(request());
     a.countError('EDGENT_ERR_BAD_FRAME');
-    a.setQueueDepthSource(() => 5);
+    a.setSources({ queued: () => 5 });
     b.observeRequest(request({ exit: 2 }));
     b.observeRequest(request({ exit: 2 }));
     const [sa, sb] = [await scrape(await serve(a)), await scrape(await serve(b))];

@@ -212,11 +212,11 @@ describe('InferencePool', () => {
     const request = rawRequest(4);
     const jobs = Array.from({ length: 12 }, () => pool.run(request));
     // Two tasks handed to each of the 2 workers (tasksPerWorker 2), the rest waiting.
-    expect(pool.inFlight).toBe(4);
+    expect(pool.running).toBe(4);
     expect(pool.queueDepth).toBe(8);
     const results = await Promise.all(jobs);
     expect(pool.queueDepth).toBe(0);
-    expect(pool.inFlight).toBe(0);
+    expect(pool.running).toBe(0);
     expect(new Set(results.map((r) => r.worker))).toEqual(new Set([0, 1]));
     // The last ones waited for earlier ones to run: queue time is measured across threads.
     const longestWait = Math.max(...results.map((r) => r.queueMs));
@@ -271,7 +271,7 @@ describe('InferencePool', () => {
     await closing;
     await small.close();
     expect(await codeOf(small.run(request))).toBe('EDGENT_ERR_CLOSED');
-    expect(small.inFlight).toBe(0);
+    expect(small.running).toBe(0);
     expect(small.queueDepth).toBe(0);
   });
 });

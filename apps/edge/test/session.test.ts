@@ -24,7 +24,7 @@ import {
 
 const model = { id: 'tiny', hash: `sha256:${'ab'.repeat(32)}` };
 const prefix = modelPrefixOf(model.hash);
-const limits = { maxPayloadBytes: 4096, maxInFlight: 2, requestTimeoutMs: 5_000 };
+const limits = { maxPayloadBytes: 4096, maxInFlight: 2, requestTimeoutMs: 5_000, maxBatch: 4 };
 
 /** A pool stand-in: scores are the payload's first bytes; exit 9 is a bad exit; partition 99 never answers. */
 function fakeInfer(job: InferenceJob, signal: AbortSignal) {

@@ -53,6 +53,7 @@ beforeAll(async () => {
     tracesDir: dir,
     // 100 images at the widest cut are 10 MB of float32.
     maxPayloadBytes: 16 * 2 ** 20,
+    maxBatch: IMAGES,
     cacheDir: dir,
   });
   await app.listen({ port: 0, host: '127.0.0.1' });

@@ -74,6 +74,46 @@ describe('meanRateBetween and transferSeconds', () => {
       12,
     );
   });
+
+  /** The transfer time by walking the looping trace in steps of 1 ms: slow, obviously right. */
+  function walkedSeconds(trace: typeof small, startS: number, bytes: number): number {
+    const step = 1e-3;
+    let left = (bytes * 8) / 1e6;
+    let s = startS;
+    while (left > 0) {
+      left -= rateAt(trace, s, { atEnd: 'loop' }) * step;
+      s += step;
+    }
+    return s - startS;
+  }
+
+  it('in loop mode, matches a 1 ms walk of the replayed trace, over many replays', () => {
+    const gappy = parseTrace('0.5\t2\n1\t0\n1.5\t3\n2\t0.5\n', 'gappy');
+    for (const [start, bytes] of [
+      [0, 1e5],
+      [0.7, 2e6],
+      [3.2, 5e5],
+      [41.9, 3e6],
+    ] as const) {
+      expect(transferSeconds(gappy, start, bytes, { atEnd: 'loop' })).toBeCloseTo(
+        walkedSeconds(gappy, start, bytes),
+        2,
+      );
+    }
+  });
+
+  it('stays bounded whatever the rates: a 1e-300 scale, a huge size, a late start', () => {
+    // Walking this segment by segment would take about 1e300 replays (issue 10: a link message
+    // with scale 1e-300 hung the edge).
+    const tiny = scaleTrace(small, 1e-300);
+    const seconds = transferSeconds(tiny, 0, 1000, { atEnd: 'loop' });
+    expect(seconds).toBeGreaterThan(1e290);
+    expect(transferSeconds(small, 1e17, 1e15, { atEnd: 'loop' })).toBeGreaterThan(1e8);
+    expect(transferSeconds(small, 0, Number.MAX_VALUE, { atEnd: 'loop' })).toBe(
+      Number.POSITIVE_INFINITY,
+    );
+    expect(transferSeconds(small, 0, 0, { atEnd: 'loop' })).toBe(0);
+  });
 });
 
 describe('scaleTrace', () => {

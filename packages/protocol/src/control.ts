@@ -19,6 +19,20 @@ export const DEFAULT_MAX_CONTROL_CHARS = 64 * 1024;
 /** Largest one-way delay a link setting may ask for, in ms. */
 export const MAX_LINK_DELAY_MS = 60_000;
 
+/**
+ * What a link setting may ask for: rates of 1 kbit/s to 10 Gbit/s, a delay up
+ * to a minute, a trace scaled by 0.001 to 1000. Outside these the emulator
+ * would hold a frame for days (or spin on a rate near 0), so they are refused
+ * where the message is parsed, with a coded error naming the field.
+ */
+export const LINK_LIMITS = Object.freeze({
+  minRateBps: 1_000,
+  maxRateBps: 10_000_000_000,
+  maxDelayMs: MAX_LINK_DELAY_MS,
+  minScale: 0.001,
+  maxScale: 1_000,
+});
+
 const modelId = z.string().min(1).max(200);
 const modelHash = z
   .string()
@@ -33,7 +47,6 @@ const traceName = z
     /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/,
     'expected a trace name (letters, digits, . _ -, up to 64), not a path',
   );
-const positive = z.number().positive().finite();
 
 const hello = z.strictObject({
   type: z.literal('hello'),
@@ -54,6 +67,10 @@ const helloOk = z.strictObject({
   modelHash,
   protocolVersion: z.number().int().min(1).max(255),
   maxPayloadBytes: z.number().int().positive(),
+  /** Most examples one request frame may carry (its shape's first dimension). */
+  maxBatch: z.number().int().positive().optional(),
+  /** Most requests this connection may have in flight. */
+  maxInFlight: z.number().int().positive().optional(),
 });
 
 const helloRefused = z.strictObject({
@@ -88,10 +105,10 @@ const link = z
   .strictObject({
     type: z.literal('link'),
     mode: z.enum(LINK_MODES),
-    rateBps: positive.optional(),
-    delayMs: z.number().min(0).max(MAX_LINK_DELAY_MS).optional(),
+    rateBps: z.number().min(LINK_LIMITS.minRateBps).max(LINK_LIMITS.maxRateBps).optional(),
+    delayMs: z.number().min(0).max(LINK_LIMITS.maxDelayMs).optional(),
     trace: traceName.optional(),
-    scale: positive.optional(),
+    scale: z.number().min(LINK_LIMITS.minScale).max(LINK_LIMITS.maxScale).optional(),
   })
   .superRefine((value, ctx) => {
     for (const key of LINK_REQUIRED[value.mode]) {

@@ -22,6 +22,7 @@ export {
   type Hello,
   type HelloOk,
   type HelloRefused,
+  LINK_LIMITS,
   type LinkSettings,
   MAX_LINK_DELAY_MS,
   type ParseControlOptions,

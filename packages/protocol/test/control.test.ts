@@ -204,7 +204,25 @@ const invalid: [string, unknown, ProtocolErrorCode, string][] = [
     'link with a negative rate',
     { type: 'link', mode: 'fixed', rateBps: -5 },
     'EDGENT_ERR_CONTROL_INVALID',
-    'link.rateBps: Too small: expected number to be >0, received -5',
+    'link.rateBps: Too small: expected number to be >=1000, received -5',
+  ],
+  [
+    'link with a rate under 1 kbit/s (issue 10: the emulator held frames for days)',
+    { type: 'link', mode: 'fixed', rateBps: 1 },
+    'EDGENT_ERR_CONTROL_INVALID',
+    'link.rateBps: Too small: expected number to be >=1000, received 1',
+  ],
+  [
+    'link with a rate of NaN-like huge value',
+    { type: 'link', mode: 'fixed', rateBps: 1e300 },
+    'EDGENT_ERR_CONTROL_INVALID',
+    'link.rateBps: Too big: expected number to be <=10000000000, received 1e+300',
+  ],
+  [
+    'link with a trace scale of 1e-300 (issue 10: it hung the edge)',
+    { type: 'link', mode: 'trace', trace: 'norway_bus_1', scale: 1e-300 },
+    'EDGENT_ERR_CONTROL_INVALID',
+    'link.scale: Too small: expected number to be >=0.001, received 1e-300',
   ],
   [
     'link with a trace path',

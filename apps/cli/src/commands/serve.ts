@@ -14,6 +14,10 @@ interface ServeFlags {
   backend: 'auto' | 'wasm' | 'cpu';
   token?: string;
   allowOrigin?: string[];
+  allowHost?: string[];
+  maxBatch?: number;
+  maxQueuedBytes?: number;
+  drainTimeout?: number;
   profileFile?: string;
   tracesDir?: string;
   logLevel: string;
@@ -63,8 +67,18 @@ export function registerServe(program: Command): void {
       choiceArg(['auto', 'wasm', 'cpu'] as const),
       'auto',
     )
-    .option('--token <secret>', 'require this bearer token for /ws (or ?token=)')
-    .option('--allow-origin <origin...>', 'origins besides the edge itself that may open /ws')
+    .option(
+      '--token <secret>',
+      'require this bearer token (or ?token=) for /ws, /metrics and POST /api/profile/refresh',
+    )
+    .option(
+      '--allow-origin <origin...>',
+      "origins besides the edge's own pages that may open /ws and call admin routes",
+    )
+    .option(
+      '--allow-host <host...>',
+      "host names the edge answers to besides localhost, this machine's name and addresses ('*': any)",
+    )
     .option('--profile-file <file>', 'serve this latency profile instead of profiling the edge')
     .option('--traces-dir <dir>', 'bandwidth traces (<name>.tsv) the link emulator may replay')
     .option(
@@ -76,6 +90,21 @@ export function registerServe(program: Command): void {
       '--max-in-flight <n>',
       'requests in flight per connection (default 8)',
       intArg(1, 10_000),
+    )
+    .option(
+      '--max-batch <n>',
+      'most examples one request frame may carry; more closes the session (default 64)',
+      intArg(1, 65_536),
+    )
+    .option(
+      '--max-queued-bytes <bytes>',
+      'bytes queued on one connection (emulated link, unread replies) before it is closed (default: twice the largest frame)',
+      intArg(1024, 2 ** 40),
+    )
+    .option(
+      '--drain-timeout <time>',
+      `on SIGTERM or Ctrl-C, how long to finish in-flight requests before exiting (default 10s): ${DURATION_FORMS}`,
+      parseDuration,
     )
     .option(
       '--request-timeout <time>',
@@ -110,6 +139,12 @@ export function registerServe(program: Command): void {
             ...(flags.workers === undefined ? {} : { workers: flags.workers }),
             ...(flags.token === undefined ? {} : { token: flags.token }),
             ...(flags.allowOrigin === undefined ? {} : { allowedOrigins: flags.allowOrigin }),
+            ...(flags.allowHost === undefined ? {} : { allowedHosts: flags.allowHost }),
+            ...(flags.maxBatch === undefined ? {} : { maxBatch: flags.maxBatch }),
+            ...(flags.maxQueuedBytes === undefined ? {} : { maxQueuedBytes: flags.maxQueuedBytes }),
+            ...(flags.drainTimeout === undefined
+              ? {}
+              : { drainTimeoutMs: Math.round(flags.drainTimeout) }),
             ...(flags.profileFile === undefined ? {} : { profileFile: resolve(flags.profileFile) }),
             ...(flags.tracesDir === undefined ? {} : { tracesDir: resolve(flags.tracesDir) }),
             ...(flags.maxPayload === undefined ? {} : { maxPayloadBytes: flags.maxPayload }),

@@ -7,6 +7,7 @@
  * the rate.
  */
 import { type BandwidthTrace, scaleTrace, transferSeconds } from '@edgent/planner';
+import { LINK_LIMITS } from '@edgent/protocol';
 import { EdgeError } from '../errors.js';
 import type { Clock } from './clock.js';
 
@@ -21,6 +22,7 @@ export type Direction = 'up' | 'down';
 
 interface Pending {
   at: number;
+  bytes: number;
   deliver: () => void;
 }
 
@@ -31,11 +33,18 @@ interface Lane {
   /** When the last scheduled message arrives; later ones never arrive before it. */
   lastArrival: number;
   queue: Pending[];
+  /** Bytes of the messages in `queue`. */
+  queuedBytes: number;
   timer: unknown;
 }
 
 /** Timers may fire a hair early against `now()` through rounding; this much counts as due. */
 const DUE_SLACK_MS = 1e-6;
+/**
+ * The longest wait a timer is set for: Node turns a longer one into 1 ms
+ * (with a warning), which would spin. A message due later is re-armed.
+ */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Delays messages as a link of the configured rate and delay would, per
@@ -101,7 +110,8 @@ export class LinkEmulator {
     }
     lane.busyUntil = end;
     lane.lastArrival = arrival;
-    lane.queue.push({ at: arrival, deliver });
+    lane.queue.push({ at: arrival, bytes, deliver });
+    lane.queuedBytes += bytes;
     this.arm(lane);
   }
 
@@ -112,6 +122,12 @@ export class LinkEmulator {
     return this.timing(this.lanes[direction], now, bytes).arrival - now;
   }
 
+  /** Bytes held in `direction` (or both), scheduled and not yet delivered. */
+  queuedBytes(direction?: Direction): number {
+    if (direction) return this.lanes[direction].queuedBytes;
+    return this.lanes.up.queuedBytes + this.lanes.down.queuedBytes;
+  }
+
   /** Cancels every message in flight; later `schedule` calls are dropped. Idempotent. */
   close(): void {
     this.isClosed = true;
@@ -119,6 +135,7 @@ export class LinkEmulator {
       if (lane.timer !== undefined) this.clock.clearTimeout(lane.timer);
       lane.timer = undefined;
       lane.queue.length = 0;
+      lane.queuedBytes = 0;
     }
   }
 
@@ -143,7 +160,7 @@ export class LinkEmulator {
   private arm(lane: Lane): void {
     const head = lane.queue[0];
     if (head === undefined || lane.timer !== undefined || this.isClosed) return;
-    const wait = Math.max(0, head.at - this.clock.now());
+    const wait = Math.min(MAX_TIMER_MS, Math.max(0, head.at - this.clock.now()));
     lane.timer = this.clock.setTimeout(() => this.fire(lane), wait);
   }
 
@@ -154,6 +171,7 @@ export class LinkEmulator {
       let head = lane.queue[0];
       while (!this.isClosed && head !== undefined && head.at <= this.clock.now() + DUE_SLACK_MS) {
         lane.queue.shift();
+        lane.queuedBytes -= head.bytes;
         head.deliver();
         head = lane.queue[0];
       }
@@ -169,6 +187,7 @@ function newLane(): Lane {
     busyUntil: Number.NEGATIVE_INFINITY,
     lastArrival: Number.NEGATIVE_INFINITY,
     queue: [],
+    queuedBytes: 0,
     timer: undefined,
   };
 }
@@ -191,18 +210,25 @@ function validate(setting: LinkSetting): BandwidthTrace | undefined {
     throw bad(`link mode must be one of off, fixed, trace; got ${JSON.stringify(mode)}`);
   }
   const { delayMs } = setting as { delayMs?: number };
-  if (delayMs !== undefined && !(Number.isFinite(delayMs) && delayMs >= 0)) {
-    throw bad(`link delayMs must be a finite number >= 0 (or absent for 0), got ${delayMs}`);
+  if (delayMs !== undefined && !(delayMs >= 0 && delayMs <= LINK_LIMITS.maxDelayMs)) {
+    throw bad(
+      `link delayMs must be from 0 to ${LINK_LIMITS.maxDelayMs} ms (or absent for 0), got ${delayMs}`,
+    );
   }
   if (setting.mode === 'fixed') {
-    if (!(Number.isFinite(setting.rateBps) && setting.rateBps > 0)) {
-      throw bad(`link rateBps must be a finite number of bit/s > 0, got ${setting.rateBps}`);
+    const rate = setting.rateBps;
+    if (!(rate >= LINK_LIMITS.minRateBps && rate <= LINK_LIMITS.maxRateBps)) {
+      throw bad(
+        `link rateBps must be from ${LINK_LIMITS.minRateBps} to ${LINK_LIMITS.maxRateBps} bit/s, got ${rate}`,
+      );
     }
     return undefined;
   }
   const { trace, scale = 1 } = setting as { trace: BandwidthTrace; scale?: number };
-  if (!(Number.isFinite(scale) && scale > 0)) {
-    throw bad(`link trace scale must be a finite number > 0 (or absent for 1), got ${scale}`);
+  if (!(scale >= LINK_LIMITS.minScale && scale <= LINK_LIMITS.maxScale)) {
+    throw bad(
+      `link trace scale must be from ${LINK_LIMITS.minScale} to ${LINK_LIMITS.maxScale} (or absent for 1), got ${scale}`,
+    );
   }
   checkTrace(trace);
   return scaleTrace(trace, scale);

@@ -3,7 +3,7 @@
  * `seconds<TAB>Mbit/s` format, found and read by name (never by path).
  */
 import type { Dirent } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type BandwidthTrace, meanRateBetween, parseTrace, traceDuration } from '@edgent/planner';
 import type { TraceSummary } from '@edgent/protocol';
@@ -11,6 +11,8 @@ import { EdgeError } from '../errors.js';
 
 const TRACE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const EXTENSION = '.tsv';
+/** The largest trace file read: the shipped ones are under 20 KB. */
+const MAX_TRACE_BYTES = 16 * 2 ** 20;
 /** How many available names a missing-trace error lists. */
 const NAMES_SHOWN = 5;
 
@@ -33,8 +35,9 @@ export async function listTraces(dir: string): Promise<string[]> {
 /**
  * Reads and parses the trace `<dir>/<name>.tsv`. Throws `EDGENT_ERR_NO_TRACE`
  * when `name` is not a plain trace name or no such file exists (naming the
- * folder and some available traces), and the planner's `EDGENT_ERR_BAD_TRACE`
- * when the file does not parse.
+ * folder and some available traces), `EDGENT_ERR_TRACE_UNREADABLE` when the
+ * entry cannot be read (a folder, no permission, over 16 MiB), and the
+ * planner's `EDGENT_ERR_BAD_TRACE` when the file does not parse. Nothing else.
  *
  * @example const trace = await loadTrace('traces/norway-hsdpa', 'norway_bus_1');
  */
@@ -48,12 +51,26 @@ export async function loadTrace(dir: string, name: string): Promise<BandwidthTra
   const path = join(dir, name + EXTENSION);
   let text: string;
   try {
+    const info = await stat(path);
+    if (!info.isFile()) throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
+    if (info.size > MAX_TRACE_BYTES) {
+      throw Object.assign(new Error(`${info.size} bytes, over ${MAX_TRACE_BYTES}`), {
+        code: 'EFBIG',
+      });
+    }
     text = await readFile(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      throw new EdgeError(
+        'EDGENT_ERR_NO_TRACE',
+        `no trace "${name}" in ${dir}; ${describeAvailable(await listTraces(dir).catch(() => []))}`,
+      );
+    }
+    // A folder named like a trace, an unreadable or oversized file: the edge's problem, told.
     throw new EdgeError(
-      'EDGENT_ERR_NO_TRACE',
-      `no trace "${name}" in ${dir}; ${describeAvailable(await listTraces(dir))}`,
+      'EDGENT_ERR_TRACE_UNREADABLE',
+      `trace "${name}" in ${dir} cannot be read (${code ?? (error as Error).message}); ${describeAvailable(await listTraces(dir).catch(() => []))}`,
     );
   }
   return parseTrace(text, path);

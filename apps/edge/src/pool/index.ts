@@ -4,5 +4,6 @@ export {
   InferencePool,
   type InferenceRequest,
   type InferenceResult,
+  type PoolHealth,
   type WorkerStats,
 } from './pool.js';

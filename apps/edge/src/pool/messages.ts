@@ -40,25 +40,44 @@ export interface PoolTask extends InferenceRequest {
 /** Values of {@link PoolTask.state}; the pool and the worker change it with compareExchange. */
 export const TaskState = { waiting: 0, started: 1, cancelled: 2 } as const;
 
-/** What a worker answers for one task; `tensors` is its tf.memory().numTensors afterwards. */
+/** A worker's memory after a task: what the pool exports per worker. */
+export interface WorkerMemory {
+  /** tf.memory().numTensors. */
+  tensors: number;
+  /** Bytes used on the worker's own JavaScript heap. */
+  heapBytes: number;
+  /** Bytes of the wasm backend's linear memory (it grows and never shrinks); 0 on other backends. */
+  wasmBytes: number;
+}
+
+/**
+ * What a worker answers for one task, with its memory afterwards. A 'failed' outcome with
+ * `broken` set means the worker's tfjs may be damaged (an error without a code of ours, such as
+ * a wasm "memory access out of bounds"): the worker exits after answering and is replaced.
+ */
 export type TaskOutcome =
-  | {
+  | ({
       kind: 'done';
       worker: number;
-      tensors: number;
       scores: Float32Array;
       shape: number[];
       startedAt: number;
       decodeMs: number;
       computeMs: number;
-    }
-  | { kind: 'failed'; worker: number; tensors: number; code: string; message: string }
-  | { kind: 'skipped'; worker: number; tensors: number };
+    } & WorkerMemory)
+  | ({
+      kind: 'failed';
+      worker: number;
+      code: string;
+      message: string;
+      broken?: boolean;
+    } & WorkerMemory)
+  | ({ kind: 'skipped'; worker: number } & WorkerMemory);
 
 /** Posted once by each worker on its parentPort when it is ready, or could not get ready. */
 export type WorkerReport =
-  | { edgent: 'ready'; worker: number; backend: string; tensors: number }
-  | { edgent: 'failed'; worker: number; code: string; message: string };
+  | ({ edgent: 'ready'; worker: number; threadId: number; backend: string } & WorkerMemory)
+  | { edgent: 'failed'; worker: number; threadId: number; code: string; message: string };
 
 /** Whether a message from a worker's parentPort is one of ours. */
 export function isWorkerReport(message: unknown): message is WorkerReport {

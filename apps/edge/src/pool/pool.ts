@@ -32,14 +32,30 @@ export interface InferenceResult {
 
 /** What one worker thread has done; `tensors` staying at `tensorsAtStart` means nothing leaked. */
 export interface WorkerStats {
+  /** The worker's index: 0, 1, ... in start order; a replacement takes the next unused one. */
   worker: number;
+  threadId: number;
   backend: string;
   /** tf.memory().numTensors once the model was loaded and warmed. */
   tensorsAtStart: number;
   /** tf.memory().numTensors after its latest task. */
   tensors: number;
-  /** Tasks it has answered, failed ones included. */
+  /** Bytes on its JavaScript heap after its latest task. */
+  heapBytes: number;
+  /** Bytes of its wasm backend's memory after its latest task (0 on other backends). */
+  wasmBytes: number;
+  /** Tasks it has answered, failed and skipped ones included. */
   tasks: number;
+}
+
+/** Whether the pool has all its workers, for readiness. */
+export interface PoolHealth {
+  /** Workers ready to take requests. */
+  ready: number;
+  /** Workers the pool should have. */
+  workers: number;
+  /** Workers that broke (or died) and were replaced since start. */
+  replaced: number;
 }
 
 const workerEntry = new URL('./worker-entry.mjs', import.meta.url).href;
@@ -66,7 +82,9 @@ export class InferencePool {
   readonly modelId: string;
   readonly #piscina: Piscina<PoolTask, TaskOutcome>;
   readonly #maxQueue: number;
+  /** Ready workers by thread id. */
   readonly #stats: Map<number, WorkerStats>;
+  #replaced = 0;
   /** Tasks handed to Piscina and not yet settled there. */
   #pending = 0;
   /** Aborted before a worker took them, still in Piscina's queue until a worker skips them. */
@@ -86,6 +104,11 @@ export class InferencePool {
     this.backends = [...stats.values()].sort((a, b) => a.worker - b.worker).map((s) => s.backend);
     this.modelId = model.id;
     this.modelHash = model.hash;
+    // A worker that ended (it broke on a task, or died) is replaced by Piscina; until the new
+    // one reports ready, the pool is not whole.
+    piscina.on('workerDestroy', (worker: { id: number }) => {
+      if (this.#stats.delete(worker.id) && !this.#closing) this.#replaced++;
+    });
   }
 
   /**
@@ -116,8 +139,17 @@ export class InferencePool {
     const stats = new Map<number, WorkerStats>();
     piscina.on('message', (m: unknown) => {
       if (isWorkerReport(m) && m.edgent === 'ready') {
-        const { worker, backend: name, tensors } = m;
-        stats.set(worker, { worker, backend: name, tensorsAtStart: tensors, tensors, tasks: 0 });
+        const { worker, threadId, backend: name, tensors, heapBytes, wasmBytes } = m;
+        stats.set(threadId, {
+          worker,
+          threadId,
+          backend: name,
+          tensorsAtStart: tensors,
+          tensors,
+          heapBytes,
+          wasmBytes,
+          tasks: 0,
+        });
       }
     });
     // A worker that dies fails its own task (run() rejects) and Piscina starts another; an
@@ -192,13 +224,18 @@ export class InferencePool {
   }
 
   /** Requests a worker has taken and not yet answered. */
-  get inFlight(): number {
+  get running(): number {
     return Math.max(0, this.#pending - this.#piscina.queueSize);
   }
 
-  /** What each worker has done so far, by worker index (for health checks and leak tests). */
+  /** What each ready worker has done so far, by worker index (for metrics and leak tests). */
   workerStats(): WorkerStats[] {
     return [...this.#stats.values()].sort((a, b) => a.worker - b.worker).map((s) => ({ ...s }));
+  }
+
+  /** Ready workers against the pool's size; not whole while a broken worker is being replaced. */
+  health(): PoolHealth {
+    return { ready: this.#stats.size, workers: this.workers, replaced: this.#replaced };
   }
 
   /**
@@ -211,10 +248,16 @@ export class InferencePool {
   }
 
   #record(outcome: TaskOutcome): void {
-    const stats = this.#stats.get(outcome.worker);
+    const stats = [...this.#stats.values()].find((s) => s.worker === outcome.worker);
     if (!stats) return;
     stats.tensors = outcome.tensors;
+    stats.heapBytes = outcome.heapBytes;
+    stats.wasmBytes = outcome.wasmBytes;
     stats.tasks++;
+    // A broken worker ends itself after answering; it no longer counts as ready.
+    if (outcome.kind === 'failed' && outcome.broken && this.#stats.delete(stats.threadId)) {
+      this.#replaced++;
+    }
   }
 
   /** Rejects as soon as `signal` fires; a task no worker has taken yet is marked to be skipped. */

@@ -1,6 +1,7 @@
 // One inference worker thread: its own tfjs, the model built once and warmed, then one task at a
 // time. Nothing a request holds makes it throw: every failure becomes a 'failed' outcome.
-import { parentPort, workerData } from 'node:worker_threads';
+import { getHeapStatistics } from 'node:v8';
+import { parentPort, threadId, workerData } from 'node:worker_threads';
 import {
   describeModel,
   type ExitPath,
@@ -15,6 +16,7 @@ import {
   type PoolWorkerData,
   type TaskOutcome,
   TaskState,
+  type WorkerMemory,
   type WorkerReport,
 } from './messages.js';
 import { pickBackend } from './pick-backend.js';
@@ -28,37 +30,49 @@ const now = () => performance.timeOrigin + performance.now();
 
 let model: MultiExitModel | undefined;
 let paths: ExitPath[] = [];
-let startError: { code: string; message: string } | undefined;
+let startError: { failure: { code: string; message: string } } | undefined;
 try {
   const backend = await pickBackend(data.backend);
   model = modelFromWeights(data.spec, data.weights);
   paths = describeModel(data.spec);
   warmUp(model, paths);
-  report({ edgent: 'ready', worker, backend, tensors: tf.memory().numTensors });
+  report({ edgent: 'ready', worker, threadId, backend, ...memory() });
 } catch (error) {
   // Throwing here would make Piscina start a new worker after each failure; report instead.
   startError = codeAndMessage(error, `inference worker ${worker} could not start`);
-  report({ edgent: 'failed', worker, ...startError });
+  report({ edgent: 'failed', worker, threadId, ...startError.failure });
+}
+
+/** This worker's memory now. */
+function memory(): WorkerMemory {
+  const wasm = (tf.backend() as { wasm?: { HEAPU8?: Uint8Array } } | undefined)?.wasm;
+  return {
+    tensors: tf.memory().numTensors,
+    heapBytes: getHeapStatistics().used_heap_size,
+    wasmBytes: wasm?.HEAPU8?.byteLength ?? 0,
+  };
 }
 
 /** Runs one task; the pool reads the outcome. */
 export default function handle(task: PoolTask): TaskOutcome | ReturnType<typeof move> {
   const startedAt = now();
-  const tensors = () => tf.memory().numTensors;
   const state = task.state;
   if (
     state &&
     Atomics.compareExchange(state, 0, TaskState.waiting, TaskState.started) !== TaskState.waiting
   ) {
-    return { kind: 'skipped', worker, tensors: tensors() }; // aborted before it started
+    return { kind: 'skipped', worker, ...memory() }; // aborted before it started
   }
   if (!model || startError) {
-    const failure = startError ?? { code: 'EDGENT_ERR_WORKER_FAILED', message: 'no model' };
-    return { kind: 'failed', worker, tensors: tensors(), ...failure };
+    const failure = startError?.failure ?? {
+      code: 'EDGENT_ERR_WORKER_FAILED',
+      message: 'no model',
+    };
+    return { kind: 'failed', worker, ...memory(), ...failure };
   }
   try {
     const out = runInput(model, paths, task, now);
-    const outcome: TaskOutcome = { kind: 'done', worker, tensors: tensors(), startedAt, ...out };
+    const outcome: TaskOutcome = { kind: 'done', worker, startedAt, ...out, ...memory() };
     return move({
       get [transferableSymbol]() {
         return [out.scores.buffer];
@@ -68,15 +82,30 @@ export default function handle(task: PoolTask): TaskOutcome | ReturnType<typeof 
       },
     });
   } catch (error) {
-    const failure = codeAndMessage(error, `inference worker ${worker} failed`);
-    return { kind: 'failed', worker, tensors: tensors(), ...failure };
+    const { failure, expected } = codeAndMessage(error, `inference worker ${worker} failed`);
+    if (expected) return { kind: 'failed', worker, ...memory(), ...failure };
+    // An error we did not raise (a wasm trap, out of memory): this tfjs may be damaged, so the
+    // worker answers, then ends, and the pool starts a fresh one in its place.
+    setImmediate(() => process.exit(1));
+    return { kind: 'failed', worker, ...memory(), ...failure, broken: true };
   }
 }
 
-/** The stable code and message of an error, or EDGENT_ERR_WORKER_FAILED for one without a code. */
-function codeAndMessage(error: unknown, context: string): { code: string; message: string } {
+/**
+ * The stable code and message of an error, or EDGENT_ERR_WORKER_FAILED for one without a code;
+ * `expected` when the code is one of ours (a bad request, not a damaged worker).
+ */
+function codeAndMessage(
+  error: unknown,
+  context: string,
+): { failure: { code: string; message: string }; expected: boolean } {
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
   const text = typeof message === 'string' ? message : String(error);
-  if (typeof code === 'string' && code.startsWith('EDGENT_ERR_')) return { code, message: text };
-  return { code: 'EDGENT_ERR_WORKER_FAILED', message: `${context}: ${text}` };
+  if (typeof code === 'string' && code.startsWith('EDGENT_ERR_')) {
+    return { failure: { code, message: text }, expected: true };
+  }
+  return {
+    failure: { code: 'EDGENT_ERR_WORKER_FAILED', message: `${context}: ${text}` },
+    expected: false,
+  };
 }

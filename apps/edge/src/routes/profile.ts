@@ -3,18 +3,29 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { EdgeError } from '../errors.js';
 import type { ProfileStore } from '../profile-store.js';
 
+/** How often re-profiling may be asked for. */
+export interface ProfileRouteOptions {
+  /** Least time between two accepted POST /api/profile/refresh, ms; 0 for no limit. */
+  refreshIntervalMs: number;
+}
+
 /**
  * Serves the edge's latency profile from `store`, never holding a request while profiling:
  * - `GET /api/profile`: 200 with the profile; 202 with `{ status }` while the first one is being
  *   profiled (the request starts that run); the previous profile stays served during a refresh;
- * - `POST /api/profile/refresh`: 202 with `{ status }`, starting a run unless one is running;
+ * - `POST /api/profile/refresh` (an admin route: the token when set, no cross-site calls): 202
+ *   with `{ status }`, starting a run unless one is running; 429 `EDGENT_ERR_RATE_LIMITED` (with
+ *   Retry-After) when asked again within `refreshIntervalMs` (profiling takes both cores);
  * - `GET /api/profile/status`: 200 with `{ status }`.
  * Errors are `{ statusCode, code, error, message }`: 404 `EDGENT_ERR_NO_MODEL`, else 500.
- * Closing the app stops a running profiling worker.
+ * Closing the app stops a running profiling worker. Needs @fastify/rate-limit registered.
  *
- * @example await app.register(profileRoutes(new ProfileStore({ modelDir, cacheDir })));
+ * @example await app.register(profileRoutes(store, { refreshIntervalMs: 60_000 }));
  */
-export function profileRoutes(store: ProfileStore): FastifyPluginAsync {
+export function profileRoutes(
+  store: ProfileStore,
+  options: ProfileRouteOptions = { refreshIntervalMs: 0 },
+): FastifyPluginAsync {
   return async (app) => {
     app.addHook('onClose', () => store.close());
 
@@ -35,11 +46,31 @@ export function profileRoutes(store: ProfileStore): FastifyPluginAsync {
       return reply.code(202).send({ status: store.status });
     });
 
-    app.post('/api/profile/refresh', async (_request, reply) => {
-      // Not awaited: the run takes seconds; its outcome shows in the status.
-      store.refresh().catch(() => {});
-      return reply.code(202).send({ status: store.status });
-    });
+    const interval = options.refreshIntervalMs;
+    const rateLimit =
+      interval > 0
+        ? {
+            max: 1,
+            timeWindow: interval,
+            // One budget for the whole edge: profiling takes both cores whoever asks.
+            keyGenerator: () => 'profile-refresh',
+            errorResponseBuilder: (_request: unknown, context: { after: string }) => ({
+              statusCode: 429,
+              code: 'EDGENT_ERR_RATE_LIMITED',
+              error: 'Too Many Requests',
+              message: `re-profiling was asked for less than ${Math.round(interval / 1000)} s ago; retry in ${context.after}`,
+            }),
+          }
+        : false;
+    app.post(
+      '/api/profile/refresh',
+      { config: { admin: true, rateLimit } },
+      async (_request, reply) => {
+        // Not awaited: the run takes seconds; its outcome shows in the status.
+        store.refresh().catch(() => {});
+        return reply.code(202).send({ status: store.status });
+      },
+    );
 
     app.get('/api/profile/status', async () => ({ status: store.status }));
   };

@@ -1,57 +1,50 @@
-import { wsChannel } from '@edgent/protocol';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
+import type { WebSocket } from 'ws';
+import { Connection, type Connections } from '../connection.js';
 import { systemClock } from '../link/clock.js';
-import { emulatedChannel } from '../link/emulated-channel.js';
 import { LinkEmulator } from '../link/emulator.js';
 import { loadTrace } from '../link/traces.js';
 import type { EdgeMetrics } from '../metrics.js';
 import type { ResolvedEdgeOptions } from '../options.js';
 import type { InferencePool } from '../pool/index.js';
 import type { ProfileStore } from '../profile-store.js';
+import { type AccessPolicy, hasToken, originAllowed } from '../security.js';
 import { openSession } from '../session.js';
 
 /** What the /ws route serves with. */
 export interface WsRouteDeps {
   options: ResolvedEdgeOptions;
+  policy: AccessPolicy;
   pool: InferencePool;
   metrics: EdgeMetrics;
   profiles: ProfileStore;
-}
-
-/** Whether `request` carries the token, as a bearer header or a `token` query parameter. */
-export function hasToken(request: FastifyRequest, token: string | undefined): boolean {
-  if (token === undefined) return true;
-  const header = request.headers.authorization;
-  if (header === `Bearer ${token}`) return true;
-  const query = request.query as Record<string, unknown> | undefined;
-  return query?.token === token;
-}
-
-/** Whether the page at `origin` may open a session (same host, or listed). */
-function originAllowed(request: FastifyRequest, allowed: string[] | undefined): boolean {
-  const origin = request.headers.origin;
-  if (origin === undefined || allowed === undefined) return true;
-  if (allowed.includes(origin)) return true;
-  try {
-    return new URL(origin).host === request.headers.host;
-  } catch {
-    return false;
-  }
+  connections: Connections;
+  /** True once the edge drains for shutdown: new sessions are refused (503). */
+  draining: () => boolean;
 }
 
 /**
  * GET /ws: one co-inference session per WebSocket (see session.ts), behind
- * the link emulator of that connection. Needs @fastify/websocket registered
- * on the app (buildApp does, with the message size cap).
+ * the link emulator of that connection and its backlog bound
+ * (connection.ts). Needs @fastify/websocket registered on the app (buildApp
+ * does, with the message size cap).
  */
 export function wsRoutes(deps: WsRouteDeps): FastifyPluginAsync {
   return async (app) => {
-    const { options, pool, metrics, profiles } = deps;
+    const { options, pool, metrics, profiles, connections, policy } = deps;
     app.get(
       '/ws',
       {
         websocket: true,
         preValidation: async (request, reply) => {
+          if (deps.draining()) {
+            return reply.code(503).send({
+              statusCode: 503,
+              code: 'EDGENT_ERR_GOING_AWAY',
+              error: 'Service Unavailable',
+              message: 'the edge is shutting down; connect again later',
+            });
+          }
           if (!hasToken(request, options.token)) {
             return reply.code(401).send({
               statusCode: 401,
@@ -60,26 +53,31 @@ export function wsRoutes(deps: WsRouteDeps): FastifyPluginAsync {
               message: 'this edge needs a token: Authorization: Bearer <token> or ?token=<token>',
             });
           }
-          if (!originAllowed(request, options.allowedOrigins)) {
+          if (!originAllowed(request, policy)) {
             return reply.code(403).send({
               statusCode: 403,
               code: 'EDGENT_ERR_ORIGIN',
               error: 'Forbidden',
-              message: `origin ${request.headers.origin} may not open a session; allowed: ${options.allowedOrigins?.join(', ')}`,
+              message: `a page at ${request.headers.origin} may not open a session: only the edge's own pages${policy.allowedOrigins.length > 0 ? ` and ${policy.allowedOrigins.join(', ')}` : ''} may (--allow-origin)`,
             });
           }
         },
       },
       (socket, request) => {
         const link = new LinkEmulator(systemClock);
-        const channel = emulatedChannel(wsChannel(socket as never), link);
-        metrics.connectionOpened();
         const log = request.log;
-        channel.onClose(() => {
-          metrics.connectionClosed();
-          log.info('session closed');
+        const onError = (code: string, message: string) => {
+          metrics.countError(code);
+          log.warn({ code, message }, 'error sent to device');
+        };
+        const connection = new Connection(socket as unknown as WebSocket, {
+          link,
+          maxQueuedBytes: options.maxQueuedBytes,
+          onError,
         });
-        openSession(channel, {
+        connections.add(connection);
+        metrics.connectionOpened();
+        const session = openSession(connection.channel, {
           model: { id: pool.modelId, hash: pool.modelHash },
           infer: (job, signal) => pool.run(job, signal),
           limits: options,
@@ -119,11 +117,15 @@ export function wsRoutes(deps: WsRouteDeps): FastifyPluginAsync {
               'request',
             );
           },
-          onError: (code, message) => {
-            metrics.countError(code);
-            log.warn({ code, message }, 'error sent to device');
+          onError,
+          terminate: (error, closeCode) => connection.terminate(error, closeCode),
+          onClose: (code, reason) => {
+            connections.delete(connection);
+            metrics.connectionClosed();
+            log.info({ code, reason }, 'session closed');
           },
         });
+        connection.attach(session);
       },
     );
   };

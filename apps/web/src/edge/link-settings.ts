@@ -1,4 +1,4 @@
-import type { LinkSettings } from '@edgent/protocol';
+import { LINK_LIMITS as EDGE_LINK_LIMITS, type LinkSettings } from '@edgent/protocol';
 
 /**
  * The simulated-bandwidth form: what the person typed (as text, so a field
@@ -29,13 +29,13 @@ export const DEFAULT_LINK_FORM: LinkForm = Object.freeze({
   scale: '1',
 });
 
-/** Bounds the form accepts (the edge checks its own). */
+/** Bounds the form accepts: the edge's own (LINK_LIMITS of @edgent/protocol), in the form's units. */
 export const LINK_LIMITS = Object.freeze({
-  minRateKbps: 1,
-  maxRateKbps: 10_000_000,
-  maxDelayMs: 60_000,
-  minScale: 0.001,
-  maxScale: 1000,
+  minRateKbps: EDGE_LINK_LIMITS.minRateBps / 1000,
+  maxRateKbps: EDGE_LINK_LIMITS.maxRateBps / 1000,
+  maxDelayMs: EDGE_LINK_LIMITS.maxDelayMs,
+  minScale: EDGE_LINK_LIMITS.minScale,
+  maxScale: EDGE_LINK_LIMITS.maxScale,
 });
 
 /** A preset: a fixed link that applies with one tap. */

@@ -104,7 +104,9 @@ export function meanRateBetween(
 
 /**
  * Seconds to move `bytes` over the traced link starting at `startS`
- * (Infinity if the link stays at 0 forever).
+ * (Infinity if the link stays at 0 forever). The work is bounded by the
+ * number of samples whatever the rates, the size or the start: in `loop`
+ * mode whole replays are counted by division, never walked one by one.
  */
 export function transferSeconds(
   trace: BandwidthTrace,
@@ -112,26 +114,65 @@ export function transferSeconds(
   bytes: number,
   opts: TraceReadOptions = {},
 ): number {
-  const atEnd = opts.atEnd ?? 'clamp';
-  let megabits = (bytes * 8) / 1e6;
-  let s = startS;
-  // A whole period at 0 Mbit/s means the link is dead from here on.
+  const megabits = (bytes * 8) / 1e6;
+  if (!(megabits > 0)) return 0;
+  if (!Number.isFinite(megabits) || !Number.isFinite(startS)) return Number.POSITIVE_INFINITY;
+  if ((opts.atEnd ?? 'clamp') === 'clamp') {
+    const walked = walk(trace, startS, megabits, Number.POSITIVE_INFINITY);
+    return walked.left > 0 ? Number.POSITIVE_INFINITY : walked.seconds;
+  }
   const period = traceDuration(trace);
-  let idle = 0;
-  while (megabits > 0) {
-    const { rate, until } = segmentAt(trace, s, atEnd);
+  const first = trace.t[0] as number;
+  // Local time within the replay; the first pass also holds the first rate before t[0].
+  const local = localTime(trace, startS, 'loop');
+  const head = walk(trace, local, megabits, period);
+  if (head.left <= 0) return head.seconds;
+  const perLoop = megabitsBetween(trace, first, period);
+  if (!(perLoop > 0)) return Number.POSITIVE_INFINITY;
+  // Whole replays, then the rest within one more: at least a sliver is left for the last walk.
+  let loops = Math.floor(head.left / perLoop);
+  if (loops > 0 && head.left - loops * perLoop <= 0) loops -= 1;
+  const left = head.left - loops * perLoop;
+  const tail = walk(trace, first, left, period);
+  return head.seconds + loops * (period - first) + tail.seconds;
+}
+
+/**
+ * Walks the trace's own time axis from `from` to at most `to`, moving up to
+ * `megabits`: the seconds taken and the megabits left when `to` came first.
+ * At most one step per sample.
+ */
+function walk(
+  trace: BandwidthTrace,
+  from: number,
+  megabits: number,
+  to: number,
+): { seconds: number; left: number } {
+  let left = megabits;
+  let s = from;
+  for (let i = sampleIndex(trace, from); i < trace.t.length && s < to; i++) {
+    const rate = trace.mbps[i] as number;
+    const next = i + 1 < trace.t.length ? (trace.t[i + 1] as number) : to;
+    const until = Math.min(Math.max(next, s), to);
     if (rate > 0) {
-      idle = 0;
-      const need = megabits / rate;
-      if (s + need <= until) return s + need - startS;
-      megabits -= rate * (until - s);
-    } else {
-      idle += until - s;
-      if (idle > period) return Number.POSITIVE_INFINITY;
+      const need = left / rate;
+      if (s + need <= until) return { seconds: s + need - from, left: 0 };
+      left -= rate * (until - s);
     }
     s = until;
   }
-  return s - startS;
+  return { seconds: s - from, left: Math.max(left, Number.MIN_VALUE) };
+}
+
+/** Megabits the trace carries over its own time axis [from, to) within one replay. */
+function megabitsBetween(trace: BandwidthTrace, from: number, to: number): number {
+  let megabits = 0;
+  for (let i = sampleIndex(trace, from); i < trace.t.length; i++) {
+    const start = Math.max(trace.t[i] as number, from);
+    const end = Math.min(i + 1 < trace.t.length ? (trace.t[i + 1] as number) : to, to);
+    if (end > start) megabits += (trace.mbps[i] as number) * (end - start);
+  }
+  return megabits;
 }
 
 /** A copy of the trace with every rate multiplied by `factor` (> 0), e.g. to sweep the paper's 50 kbit/s-1.5 Mbit/s. */
