@@ -71,6 +71,9 @@ export async function startEdge(options: StartEdgeOptions = {}): Promise<Running
       String(httpsPort),
       '--workers',
       '1',
+      // The LAN-style name the tests open the edge by (origins.ts), as an operator lists theirs.
+      '--allow-host',
+      'edgent-edge.test',
       '--log-level',
       'warn',
       '--profile-file',

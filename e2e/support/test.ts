@@ -1,4 +1,4 @@
-import { test as base } from '@playwright/test';
+import { test as base, expect } from '@playwright/test';
 import { EdgentPage } from './edgent-page';
 import { type Fixtures, readFixtures } from './fixtures-data';
 
@@ -14,7 +14,13 @@ export const test = base.extend<{ edgent: EdgentPage; data: Fixtures }>({
     await use(url);
   },
   edgent: async ({ page }, use) => {
+    // The edge serves the page with a Content-Security-Policy: anything it blocks is a bug.
+    const blocked: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) blocked.push(m.text());
+    });
     await use(new EdgentPage(page));
+    expect(blocked, 'Content-Security-Policy violations').toEqual([]);
   },
   // biome-ignore lint/correctness/noEmptyPattern: Playwright reads a fixture's dependencies from its first parameter's pattern.
   data: async ({}, use) => {
@@ -22,4 +28,4 @@ export const test = base.extend<{ edgent: EdgentPage; data: Fixtures }>({
   },
 });
 
-export { expect } from '@playwright/test';
+export { expect };

@@ -172,6 +172,7 @@ export async function buildApp(options: EdgeOptions = {}): Promise<FastifyInstan
       running: () => pool.running,
       workers: () => pool.workerStats(),
       pool: () => pool.health(),
+      tasks: () => pool.taskCounts(),
     });
     app.log.info(
       { model: pool.modelId, workers: pool.workers, backends: pool.backends },

@@ -1,5 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { PoolHealth, WorkerStats } from './pool/index.js';
+import type { PoolHealth, TaskCounts, WorkerStats } from './pool/index.js';
 import type { RequestRecord } from './session.js';
 
 /** One finished co-inference request, as {@link EdgeMetrics.observeRequest} records it. */
@@ -35,6 +35,8 @@ export interface MetricSources {
   workers: () => WorkerStats[];
   /** Whether the pool has all its workers. */
   pool: () => PoolHealth;
+  /** Tasks the workers answered, by outcome. */
+  tasks: () => TaskCounts;
 }
 
 /**
@@ -117,6 +119,7 @@ export function createMetrics(): EdgeMetrics {
     running: () => 0,
     workers: () => [],
     pool: () => ({ ready: 0, workers: 0, replaced: 0 }),
+    tasks: () => ({ done: 0, failed: 0, skipped: 0 }),
   };
   const sampled = (name: string, help: string, read: () => number) =>
     new Gauge({
@@ -161,6 +164,22 @@ export function createMetrics(): EdgeMetrics {
       const replaced = src.pool().replaced;
       if (replaced > replacedSeen) this.inc(replaced - replacedSeen);
       replacedSeen = Math.max(replacedSeen, replaced);
+    },
+  });
+  const tasksSeen: TaskCounts = { done: 0, failed: 0, skipped: 0 };
+  new Counter({
+    name: 'edgent_worker_tasks_total',
+    help: 'Tasks the inference workers answered: done (a result), failed, or skipped (cancelled before a worker started it: its request timed out or its session closed).',
+    labelNames: ['outcome'] as const,
+    registers,
+    collect() {
+      const now = src.tasks();
+      for (const outcome of ['done', 'failed', 'skipped'] as const) {
+        const delta = now[outcome] - tasksSeen[outcome];
+        if (delta > 0) this.inc({ outcome }, delta);
+        this.inc({ outcome }, 0);
+        tasksSeen[outcome] = Math.max(tasksSeen[outcome], now[outcome]);
+      }
     },
   });
   const perWorker = (name: string, help: string, read: (w: WorkerStats) => number) =>

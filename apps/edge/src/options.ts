@@ -47,8 +47,8 @@ export interface EdgeOptions {
    */
   allowedOrigins?: string[];
   /**
-   * Host names (the `Host` header) the edge answers to, against DNS rebinding; `['*']` for any.
-   * Default: localhost, this machine's name and every address of its interfaces.
+   * Host names (the `Host` header) the edge answers to besides localhost, this machine's name
+   * and every address of its interfaces (a guard against DNS rebinding); `['*']` for any.
    */
   allowedHosts?: string[];
   /** Folder of bandwidth traces (`<name>.tsv`) the link emulator can replay. */
@@ -196,7 +196,7 @@ export function resolveOptions(options: EdgeOptions = {}): ResolvedEdgeOptions {
     ),
     token,
     allowedOrigins: origins ?? [],
-    allowedHosts: hosts?.map((h) => h.toLowerCase()) ?? defaultAllowedHosts(),
+    allowedHosts: [...new Set([...defaultAllowedHosts(), ...(hosts ?? []).map((h) => h.toLowerCase())])],
     tracesDir: folderOption('tracesDir', options.tracesDir, shippedTraces),
     cacheDir: folderOption('cacheDir', options.cacheDir, join(repoRoot, '.cache', 'edge')),
     profileFile: profileFile === undefined ? undefined : resolve(profileFile),

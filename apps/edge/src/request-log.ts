@@ -15,9 +15,35 @@ import {
 /** Routes that are polled; their lines are logged at debug level. */
 const POLLED = new Set(['/api/profile/status', '/api/health', '/api/ready', '/metrics']);
 
-/** `url` with every `token=` query value replaced by `<hidden>`. */
+/**
+ * `url` with the value of every query parameter named `token` replaced by
+ * `<hidden>`, however the name is written (`TOKEN`, `%74oken`, `+token`...):
+ * the names are decoded as the router decodes them.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/([?&]token=)[^&#]*/gi, '$1<hidden>');
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const hash = url.indexOf('#', q);
+  const query = url.slice(q + 1, hash < 0 ? undefined : hash);
+  const redacted = query
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      const name = eq < 0 ? pair : pair.slice(0, eq);
+      return decodedName(name).trim().toLowerCase() === 'token' ? `${name}=<hidden>` : pair;
+    })
+    .join('&');
+  return `${url.slice(0, q + 1)}${redacted}${hash < 0 ? '' : url.slice(hash)}`;
+}
+
+function decodedName(name: string): string {
+  const plus = name.replace(/\+/g, ' ');
+  try {
+    return decodeURIComponent(plus);
+  } catch {
+    // A malformed escape: decode what can be, so "%74oken%zz" still reads as near "token".
+    return plus.replace(/%([0-9a-f]{2})/gi, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
+  }
 }
 
 function polled(request: FastifyRequest, status: number): boolean {

@@ -5,5 +5,6 @@ export {
   type InferenceRequest,
   type InferenceResult,
   type PoolHealth,
+  type TaskCounts,
   type WorkerStats,
 } from './pool.js';

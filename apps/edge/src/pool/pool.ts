@@ -48,6 +48,16 @@ export interface WorkerStats {
   tasks: number;
 }
 
+/** Tasks the workers answered since start, by what they did with them. */
+export interface TaskCounts {
+  /** Ran to a result. */
+  done: number;
+  /** Failed (a bad request, or a broken worker). */
+  failed: number;
+  /** Cancelled before a worker started them (their request timed out or its session closed). */
+  skipped: number;
+}
+
 /** Whether the pool has all its workers, for readiness. */
 export interface PoolHealth {
   /** Workers ready to take requests. */
@@ -85,6 +95,7 @@ export class InferencePool {
   /** Ready workers by thread id. */
   readonly #stats: Map<number, WorkerStats>;
   #replaced = 0;
+  readonly #tasks: TaskCounts = { done: 0, failed: 0, skipped: 0 };
   /** Tasks handed to Piscina and not yet settled there. */
   #pending = 0;
   /** Aborted before a worker took them, still in Piscina's queue until a worker skips them. */
@@ -134,6 +145,9 @@ export class InferencePool {
       // With 2 or more, the next task is already in the worker when the last one ends, so no
       // worker waits for a round trip through the main thread between tasks.
       concurrentTasksPerWorker: tasksPerWorker,
+      // Workers wait for tasks with Atomics.waitAsync, so their event loop keeps running: a
+      // worker that broke can still end itself after answering (see worker.ts).
+      atomics: 'async',
       workerData,
     });
     const stats = new Map<number, WorkerStats>();
@@ -247,7 +261,13 @@ export class InferencePool {
     return this.#closing;
   }
 
+  /** Tasks the workers answered since start, by outcome. */
+  taskCounts(): TaskCounts {
+    return { ...this.#tasks };
+  }
+
   #record(outcome: TaskOutcome): void {
+    this.#tasks[outcome.kind]++;
     const stats = [...this.#stats.values()].find((s) => s.worker === outcome.worker);
     if (!stats) return;
     stats.tensors = outcome.tensors;
