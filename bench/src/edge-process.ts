@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -14,7 +15,7 @@ export const modelDir = join(root, 'models', 'b-alexnet-fmnist');
  */
 export async function startEdge(
   workers: number,
-  options: { root?: string; args?: string[] } = {},
+  options: { root?: string; args?: string[]; logLevel?: string } = {},
 ): Promise<{ child: ChildProcess; url: string }> {
   const tree = options.root ?? root;
   const child = spawn(
@@ -30,7 +31,7 @@ export async function startEdge(
       String(workers),
       ...(options.args ?? ['--no-https']),
       '--log-level',
-      'warn',
+      options.logLevel ?? 'warn',
       '--profile-file',
       join(tree, 'models', 'b-alexnet-fmnist', 'profiles', 'edge.json'),
     ],
@@ -43,7 +44,43 @@ export async function startEdge(
       const m = /listening on (http:\/\/\S+)/.exec(out);
       if (m?.[1]) resolve(m[1]);
     });
+    // Keep reading, so a talkative edge never blocks on a full pipe.
+    child.stdout?.resume();
     child.once('exit', (code) => reject(new Error(`edgent serve exited ${code}`)));
   });
   return { child, url };
+}
+
+/** The resident set size of process `pid` in bytes (Linux /proc), or NaN where not readable. */
+export function rssBytes(pid: number | undefined): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
+    return kb === undefined ? Number.NaN : Number(kb) * 1024;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** One scrape of the edge's /metrics: the value of a series (summed over matching labels). */
+export async function scrapeMetrics(
+  url: string,
+): Promise<(name: string, labels?: Record<string, string>) => number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return (name, labels = {}) => {
+    let sum = 0;
+    let found = false;
+    for (const line of text.split('\n')) {
+      const m = /^([a-zA-Z_:][\w:]*)(\{([^}]*)\})? (\S+)$/.exec(line);
+      if (!m || m[1] !== name) continue;
+      const have = Object.fromEntries(
+        [...(m[3] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]),
+      );
+      if (Object.entries(labels).every(([k, v]) => have[k] === v)) {
+        sum += Number(m[4]);
+        found = true;
+      }
+    }
+    return found ? sum : Number.NaN;
+  };
 }

@@ -153,7 +153,12 @@ export class Peer {
           body += c.toString();
         });
         res.on('end', () =>
-          reject(Object.assign(new Error(`HTTP ${res.statusCode}: ${body}`), { status: res.statusCode, body })),
+          reject(
+            Object.assign(new Error(`HTTP ${res.statusCode}: ${body}`), {
+              status: res.statusCode,
+              body,
+            }),
+          ),
         );
       });
     });

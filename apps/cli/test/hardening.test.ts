@@ -119,13 +119,20 @@ describe('3. work per frame is bounded', () => {
 
 describe('4. the token, on the route the router decodes', () => {
   it('guards POST /api/profile/%72efresh and /metrics, and never logs a token, however its name is encoded', async () => {
-    for (const path of ['/api/profile/refresh', '/api/profile/%72efresh', '/api/profile/refres%68']) {
+    for (const path of [
+      '/api/profile/refresh',
+      '/api/profile/%72efresh',
+      '/api/profile/refres%68',
+    ]) {
       const res = await fetch(`${edge.url}${path}`, { method: 'POST' });
       expect(res.status, path).toBe(401);
       expect(await res.json()).toMatchObject({ code: 'EDGENT_ERR_UNAUTHORIZED' });
     }
     expect((await fetch(`${edge.url}/metrics`)).status).toBe(401);
-    expect((await fetch(`${edge.url}/metrics`, { headers: { authorization: 'Bearer wrong-token' } })).status).toBe(401);
+    expect(
+      (await fetch(`${edge.url}/metrics`, { headers: { authorization: 'Bearer wrong-token' } }))
+        .status,
+    ).toBe(401);
     expect((await fetch(`${edge.url}/metrics`, { headers: auth })).status).toBe(200);
     expect((await fetch(`${edge.url}/metrics?token=${TOKEN}`)).status).toBe(200);
     expect((await fetch(`${edge.url}/metrics?%74oken=${TOKEN}`)).status).toBe(200);
@@ -191,7 +198,9 @@ describe('7. abandoned work', () => {
 
 describe('9. origins and hosts', () => {
   it('refuses a page of another origin at /ws, and takes the same origin, a listed one and none', async () => {
-    await expect(Peer.open(edge.url, { ...auth, origin: 'https://evil.example' })).rejects.toMatchObject({
+    await expect(
+      Peer.open(edge.url, { ...auth, origin: 'https://evil.example' }),
+    ).rejects.toMatchObject({
       status: 403,
       body: expect.stringContaining('EDGENT_ERR_ORIGIN'),
     });
@@ -206,14 +215,21 @@ describe('9. origins and hosts', () => {
     const host = `attacker.example:${edge.port}`;
     await expect(
       Peer.open(edge.url, { ...auth, host, origin: `http://${host}` }),
-    ).rejects.toMatchObject({ status: 403, body: expect.stringContaining('EDGENT_ERR_HOST_NOT_ALLOWED') });
+    ).rejects.toMatchObject({
+      status: 403,
+      body: expect.stringContaining('EDGENT_ERR_HOST_NOT_ALLOWED'),
+    });
     const page = await rawGet('/', host);
     expect(page.status).toBe(403);
     expect(page.body).toContain('--allow-host attacker.example');
     // A name the operator allowed, and the loopback address, are served.
     expect((await rawGet('/api/health', `edge.lan:${edge.port}`)).status).toBe(200);
     expect((await rawGet('/api/health', `localhost:${edge.port}`)).status).toBe(200);
-    const peer = await Peer.open(edge.url, { ...auth, host: `edge.lan:${edge.port}`, origin: `http://edge.lan:${edge.port}` });
+    const peer = await Peer.open(edge.url, {
+      ...auth,
+      host: `edge.lan:${edge.port}`,
+      origin: `http://edge.lan:${edge.port}`,
+    });
     peer.socket.close();
   });
 });
@@ -253,8 +269,15 @@ describe('10. hygiene', () => {
   it('says ready apart from alive', async () => {
     const ready = await fetch(`${edge.url}/api/ready`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ ready: true, reasons: [], pool: { ready: 1, workers: 1 } });
-    expect(await (await health()).json()).toMatchObject({ status: 'ok', pool: { ready: 1, workers: 1 } });
+    expect(await ready.json()).toMatchObject({
+      ready: true,
+      reasons: [],
+      pool: { ready: 1, workers: 1 },
+    });
+    expect(await (await health()).json()).toMatchObject({
+      status: 'ok',
+      pool: { ready: 1, workers: 1 },
+    });
   });
 
   it('exports metrics Prometheus accepts: no gauge ends in _total, in-flight counts the queued, per-worker tensors and heap', async () => {
@@ -285,7 +308,10 @@ describe('10. hygiene', () => {
 describe('8. re-profiling (last: it starts a profiling run on the edge)', () => {
   it('refuses a cross-site POST, then allows one re-profiling a minute (429 after)', async () => {
     const refresh = (headers: Record<string, string>) =>
-      fetch(`${edge.url}/api/profile/refresh`, { method: 'POST', headers: { ...auth, ...headers } });
+      fetch(`${edge.url}/api/profile/refresh`, {
+        method: 'POST',
+        headers: { ...auth, ...headers },
+      });
     const crossSite = await refresh({ origin: 'https://evil.example' });
     expect(crossSite.status).toBe(403);
     expect(await crossSite.json()).toMatchObject({ code: 'EDGENT_ERR_ORIGIN' });

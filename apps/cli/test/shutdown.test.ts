@@ -25,7 +25,10 @@ async function load(url: string, peers: number, perPeer: number) {
   const ids = sessions.map((p) => Array.from({ length: perPeer }, () => p.request(64)));
   const total = peers * perPeer;
   await until(async () => {
-    const answered = sessions.reduce((n, p) => n + p.received.filter((m) => m.kind === 'frame').length, 0);
+    const answered = sessions.reduce(
+      (n, p) => n + p.received.filter((m) => m.kind === 'frame').length,
+      0,
+    );
     return (await scrape(url)).value('edgent_requests_in_flight') + answered === total;
   }, `all ${total} requests reached the edge`);
   return { sessions, ids, total };
@@ -71,9 +74,13 @@ describe('SIGTERM during load', () => {
       }
       expect(await peer.closed).toEqual({ code: 1001, reason: 'EDGENT_ERR_GOING_AWAY' });
     }
-    expect([...outcomes.keys()].every((k) => k === 'result' || k === 'EDGENT_ERR_GOING_AWAY')).toBe(true);
+    expect([...outcomes.keys()].every((k) => k === 'result' || k === 'EDGENT_ERR_GOING_AWAY')).toBe(
+      true,
+    );
     // The edge says which it was: drained in time (0), or out of time and exiting anyway (1).
-    expect(edge.output()).toMatch(code === 0 ? /drained and closed/ : /drain timed out; exiting anyway/);
+    expect(edge.output()).toMatch(
+      code === 0 ? /drained and closed/ : /drain timed out; exiting anyway/,
+    );
   }, 120_000);
 });
 
@@ -87,7 +94,10 @@ describe('a timed-out request', () => {
       const codes = ids.map((id) => peer.answersTo(id)[0]).map((a) => a?.code ?? 'result');
       // Each takes ~100 ms: at most the one a worker had begun can beat a 30 ms timeout.
       expect(codes.filter((c) => c === 'EDGENT_ERR_TIMEOUT').length).toBeGreaterThanOrEqual(7);
-      await until(async () => (await scrape(edge.url)).value('edgent_requests_running') === 0, 'idle');
+      await until(
+        async () => (await scrape(edge.url)).value('edgent_requests_running') === 0,
+        'idle',
+      );
       const m = await scrape(edge.url);
       const done = m.value('edgent_worker_tasks_total', { outcome: 'done' });
       const skipped = m.value('edgent_worker_tasks_total', { outcome: 'skipped' });
@@ -130,7 +140,11 @@ describe('a worker that breaks', () => {
         status: 'degraded',
         pool: { ready: 0, workers: 1, replaced: 1 },
       });
-      await until(async () => (await fetch(`${edge.url}/api/ready`)).status === 200, 'ready again', 60_000);
+      await until(
+        async () => (await fetch(`${edge.url}/api/ready`)).status === 200,
+        'ready again',
+        60_000,
+      );
       const m = await scrape(edge.url);
       expect(m.value('edgent_pool_worker_replacements_total')).toBe(1);
       expect(m.value('edgent_pool_workers_ready')).toBe(1);

@@ -196,7 +196,9 @@ export function resolveOptions(options: EdgeOptions = {}): ResolvedEdgeOptions {
     ),
     token,
     allowedOrigins: origins ?? [],
-    allowedHosts: [...new Set([...defaultAllowedHosts(), ...(hosts ?? []).map((h) => h.toLowerCase())])],
+    allowedHosts: [
+      ...new Set([...defaultAllowedHosts(), ...(hosts ?? []).map((h) => h.toLowerCase())]),
+    ],
     tracesDir: folderOption('tracesDir', options.tracesDir, shippedTraces),
     cacheDir: folderOption('cacheDir', options.cacheDir, join(repoRoot, '.cache', 'edge')),
     profileFile: profileFile === undefined ? undefined : resolve(profileFile),

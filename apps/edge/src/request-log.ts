@@ -42,7 +42,9 @@ function decodedName(name: string): string {
     return decodeURIComponent(plus);
   } catch {
     // A malformed escape: decode what can be, so "%74oken%zz" still reads as near "token".
-    return plus.replace(/%([0-9a-f]{2})/gi, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
+    return plus.replace(/%([0-9a-f]{2})/gi, (_m, h: string) =>
+      String.fromCharCode(parseInt(h, 16)),
+    );
   }
 }
 
