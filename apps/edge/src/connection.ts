@@ -60,6 +60,17 @@ export class Connection {
       this.#ended = true;
       this.#link.close();
     });
+    // The WebSocket layer closes by itself on a message it cannot take (over twice the payload
+    // limit: 1009; a protocol error: 1002); a device still sending does not take that close.
+    socket.on('error', () => this.#cutAfterGrace());
+  }
+
+  /** Cuts the socket if it has not closed within the grace period. */
+  #cutAfterGrace(): void {
+    const socket = this.#socket;
+    const cut = setTimeout(() => socket.terminate(), CLOSE_GRACE_MS);
+    cut.unref();
+    socket.once('close', () => clearTimeout(cut));
   }
 
   /** The session served on this connection. */
@@ -88,10 +99,7 @@ export class Connection {
     this.#link.close();
     this.#direct.send(encodeErrorFrame(error));
     this.#direct.close(closeCode, error.code);
-    const socket = this.#socket;
-    const cut = setTimeout(() => socket.terminate(), CLOSE_GRACE_MS);
-    cut.unref();
-    socket.once('close', () => clearTimeout(cut));
+    this.#cutAfterGrace();
   }
 
   /**

@@ -102,6 +102,9 @@ const allowedKeys = [
   'profileFile',
 ] as const;
 
+/** A host name or IPv4 address (no port), an IPv6 address (two colons or more), or '*'. */
+const HOST_NAME = /^(\*|[A-Za-z0-9._-]+|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)$/;
+
 /** The bandwidth traces shipped in the repository (traces/README.md). */
 const shippedTraces = join(repoRoot, 'traces', 'norway-hsdpa');
 
@@ -148,7 +151,7 @@ export function resolveOptions(options: EdgeOptions = {}): ResolvedEdgeOptions {
     hosts !== undefined &&
     (!Array.isArray(hosts) ||
       hosts.length === 0 ||
-      hosts.some((h) => typeof h !== 'string' || !/^(\*|[A-Za-z0-9._:-]+)$/.test(h)))
+      hosts.some((h) => typeof h !== 'string' || !HOST_NAME.test(h)))
   ) {
     throw badOption(
       'allowedHosts',

@@ -104,6 +104,18 @@ describe('buildApp', () => {
       'unknown option prot (received 80 (number)); allowed options: webRoot, modelDir, logger',
     );
   });
+
+  it('rejects hardening limits that could not work: a queue bound under one frame, a host with a port', async () => {
+    await expect(
+      buildApp({ maxPayloadBytes: 4096, maxQueuedBytes: 4096, logger: false }),
+    ).rejects.toThrow('option maxQueuedBytes must be a whole number from 4168 to');
+    await expect(buildApp({ allowedHosts: ['edge.lan:8080'], logger: false })).rejects.toThrow(
+      'option allowedHosts must be a non-empty array of host names or addresses without port',
+    );
+    await expect(buildApp({ maxBatch: 0, logger: false })).rejects.toThrow(
+      'option maxBatch must be a whole number from 1 to 65536; received 0 (number)',
+    );
+  });
 });
 
 describe('listening for real', () => {

@@ -39,6 +39,43 @@ function codeOf(fn: () => unknown): string | undefined {
   return undefined;
 }
 
+describe('LinkEmulator bounds (issue 10)', () => {
+  it('refuses rates, delays and scales outside what a link setting may ask for', () => {
+    const trace: BandwidthTrace = { t: [0, 1], mbps: [1, 2] };
+    expect(codeOf(() => link.set({ mode: 'fixed', rateBps: 1 }))).toBe('EDGENT_ERR_BAD_LINK');
+    expect(codeOf(() => link.set({ mode: 'fixed', rateBps: 1e11 }))).toBe('EDGENT_ERR_BAD_LINK');
+    expect(codeOf(() => link.set({ mode: 'fixed', rateBps: 1e6, delayMs: 60_001 }))).toBe(
+      'EDGENT_ERR_BAD_LINK',
+    );
+    expect(codeOf(() => link.set({ mode: 'trace', trace, scale: 1e-300 }))).toBe(
+      'EDGENT_ERR_BAD_LINK',
+    );
+    expect(codeOf(() => link.set({ mode: 'trace', trace, scale: 0.001 }))).toBeUndefined();
+  });
+
+  it('never sets a timer Node would turn into 1 ms: a message weeks away waits in steps, then arrives on time', () => {
+    const waits: number[] = [];
+    const spy = {
+      ...clock,
+      setTimeout: (fn: () => void, ms: number) => (waits.push(ms), clock.setTimeout(fn, ms)),
+    };
+    const slow = new LinkEmulator(spy);
+    // 0.001 Mbit/s scaled by 0.001: 1 bit/s, so 1 MB takes about 93 days.
+    slow.set({ mode: 'trace', trace: { t: [0], mbps: [0.001] }, scale: 0.001 });
+    const arrivals: number[] = [];
+    const origin = clock.now();
+    slow.schedule('down', 1e6, () => arrivals.push(clock.now() - origin));
+    expect(slow.queuedBytes('down')).toBe(1e6);
+    expect(Math.max(...waits)).toBeLessThanOrEqual(2 ** 31 - 1);
+    clock.advance(8e9 - 1);
+    expect(arrivals).toEqual([]);
+    clock.advance(1);
+    expect(arrivals).toEqual([8e9]);
+    expect(slow.queuedBytes()).toBe(0);
+    expect(waits.length).toBeLessThan(10);
+  });
+});
+
 describe('LinkEmulator at a fixed rate', () => {
   it('holds a message for bytes*8/rate plus the delay, exactly', () => {
     link.set({ mode: 'fixed', rateBps: 8_000, delayMs: 50 });

@@ -253,4 +253,91 @@ describe('a session', () => {
     client.close();
     await expect(pending).rejects.toMatchObject({ code: 'EDGENT_ERR_CLOSED' });
   });
+
+  it('passes an error without a code of ours (a file-system EISDIR) on as EDGENT_ERR_BAD_LINK, never throwing', async () => {
+    const { device } = setup({
+      setLink: async () => {
+        throw Object.assign(new Error('illegal operation on a directory'), { code: 'EISDIR' });
+      },
+    });
+    const client = await connect(device);
+    await expect(client.setLink({ type: 'link', mode: 'trace', trace: 'x' })).rejects.toMatchObject(
+      { code: 'EDGENT_ERR_BAD_LINK' },
+    );
+  });
+
+  it('aborts the work of its requests when the device closes', async () => {
+    const signals: AbortSignal[] = [];
+    const { device } = setup({
+      infer: (job, signal) => {
+        signals.push(signal);
+        return fakeInfer({ ...job, partition: 99 }, signal);
+      },
+    });
+    const client = await connect(device);
+    const pending = client.request({
+      exit: 0,
+      partition: 1,
+      dtype: 'uint8',
+      shape: [1],
+      payload: Uint8Array.from([1]),
+    });
+    pending.catch(() => {});
+    await new Promise((r) => setTimeout(r, 10));
+    expect(signals).toHaveLength(1);
+    client.close();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(signals[0]?.aborted).toBe(true);
+    expect(signals[0]?.reason).toMatchObject({ code: 'EDGENT_ERR_CLOSED' });
+  });
+
+  it('drains: refuses new requests with EDGENT_ERR_GOING_AWAY, answers those in flight, and at the deadline the rest', async () => {
+    const [device, edge] = memoryPair();
+    let release: (() => void) | undefined;
+    const session = openSession(edge, {
+      model,
+      limits,
+      now: () => performance.now(),
+      infer: (job, signal) =>
+        job.partition === 99
+          ? fakeInfer(job, signal)
+          : new Promise<void>((r) => {
+              release = r;
+            }).then(() => fakeInfer(job, signal)),
+    });
+    const client = await connect(device);
+    const fields = { exit: 0, dtype: 'uint8' as const, shape: [1], payload: Uint8Array.from([4]) };
+    const slow = client.request({ ...fields, partition: 1 });
+    const stuck = client.request({ ...fields, partition: 99 });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(session.inFlight).toBe(2);
+    const drained = session.drain(performance.now() + 100);
+    await expect(client.request({ ...fields, partition: 1 })).rejects.toMatchObject({
+      code: 'EDGENT_ERR_GOING_AWAY',
+    });
+    release?.();
+    expect([...(await slow).scores]).toEqual([4]);
+    await expect(stuck).rejects.toMatchObject({ code: 'EDGENT_ERR_GOING_AWAY' });
+    await drained;
+    expect(session.inFlight).toBe(0);
+  });
+
+  it('ends the session of a frame over maxBatch with EDGENT_ERR_BATCH_TOO_LARGE and 1008', async () => {
+    const { device, records } = setup();
+    const client = await connect(device);
+    expect(client.hello).toMatchObject({ maxBatch: 4, maxInFlight: 2 });
+    const closed = new Promise<[number, string]>((resolve) =>
+      device.onClose((code, reason) => resolve([code, reason])),
+    );
+    const frame = await rawExchange(
+      device,
+      encodeFrame(request({ shape: [5, 1], payload: new Uint8Array(5) })),
+    );
+    expect(readErrorFrame(frame)).toMatchObject({
+      ok: true,
+      value: { code: 'EDGENT_ERR_BATCH_TOO_LARGE' },
+    });
+    expect(await closed).toEqual([1008, 'EDGENT_ERR_BATCH_TOO_LARGE']);
+    expect(records).toMatchObject([{ ok: false, code: 'EDGENT_ERR_BATCH_TOO_LARGE' }]);
+  });
 });

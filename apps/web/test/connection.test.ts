@@ -170,5 +170,9 @@ describe('EdgeConnection', () => {
     expect(edgeSocketUrl({ protocol: 'https:', host: 'edge.example' })).toBe(
       'wss://edge.example/ws',
     );
+    // An edge with --token: the page's own ?token= goes on to /ws.
+    expect(
+      edgeSocketUrl({ protocol: 'https:', host: 'edge.lan:8443', search: '?x=1&token=a%2Fb%20c' }),
+    ).toBe('wss://edge.lan:8443/ws?token=a%2Fb%20c');
   });
 });

@@ -43,9 +43,19 @@ export type BrowserSocket = WebSocketLike & {
   readyState: number;
 };
 
-/** The /ws URL of the edge that served the page. */
-export function edgeSocketUrl(location: { protocol: string; host: string }): string {
-  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+/**
+ * The /ws URL of the edge that served the page. An edge started with `--token`
+ * is opened as `https://edge:8443/?token=<token>`: the page passes the token
+ * on (a browser WebSocket cannot send an Authorization header).
+ */
+export function edgeSocketUrl(location: {
+  protocol: string;
+  host: string;
+  search?: string;
+}): string {
+  const base = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+  const token = new URLSearchParams(location.search ?? '').get('token');
+  return token ? `${base}?token=${encodeURIComponent(token)}` : base;
 }
 
 /** A reconnecting session with the edge. */
