@@ -385,7 +385,7 @@ child.once('exit', (code) => {
 const before = await knownScores(url);
 await new Promise((r) => setTimeout(r, 500));
 const rssBefore = rssBytes(child.pid);
-const metricsBefore = await scrapeMetrics(url);
+const metricsBefore = (await scrapeMetrics(url)).value;
 const tensorsBefore = metricsBefore('edgent_worker_tensors');
 
 // /api/health keeps answering throughout: its slowest answer is reported.
@@ -465,7 +465,7 @@ rssPeak = Math.max(rssPeak, rssBytes(child.pid));
 await new Promise((r) => setTimeout(r, 2_000));
 const after = crashed === undefined ? await knownScores(url) : [];
 const rssAfter = rssBytes(child.pid);
-const metricsAfter = crashed === undefined ? await scrapeMetrics(url) : () => Number.NaN;
+const metricsAfter = crashed === undefined ? (await scrapeMetrics(url)).value : () => Number.NaN;
 const tensorsAfter = metricsAfter('edgent_worker_tensors');
 child.kill('SIGTERM');
 

@@ -152,7 +152,7 @@ const latenciesByPhase = new Map<string, number[]>();
 const t0 = performance.now();
 
 async function sample(): Promise<Sample> {
-  const m = await scrapeMetrics(url);
+  const m = (await scrapeMetrics(url)).value;
   const per = (name: string, scale = 1) =>
     Array.from({ length: workers }, (_, w) => m(name, { worker: String(w) }) / scale);
   const s: Sample = {

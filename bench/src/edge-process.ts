@@ -62,12 +62,15 @@ export function rssBytes(pid: number | undefined): number {
   }
 }
 
-/** One scrape of the edge's /metrics: the value of a series (summed over matching labels). */
+/** One scrape of the edge's /metrics: its text, and the value of a series summed over matching labels (NaN if none). */
 export async function scrapeMetrics(
   url: string,
-): Promise<(name: string, labels?: Record<string, string>) => number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  return (name, labels = {}) => {
+  headers: Record<string, string> = {},
+): Promise<{ text: string; value: (name: string, labels?: Record<string, string>) => number }> {
+  const res = await fetch(`${url}/metrics`, { headers });
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`GET /metrics ${res.status}: ${text}`);
+  const value = (name: string, labels: Record<string, string> = {}) => {
     let sum = 0;
     let found = false;
     for (const line of text.split('\n')) {
@@ -83,4 +86,5 @@ export async function scrapeMetrics(
     }
     return found ? sum : Number.NaN;
   };
+  return { text, value };
 }

@@ -255,31 +255,5 @@ function fromFrame(data: Buffer): Received {
     : { kind: 'frame', frame };
 }
 
-/** One sample of Prometheus text: `name{labels} value`. */
-export async function scrape(
-  url: string,
-  headers: Record<string, string> = {},
-): Promise<{ text: string; value: (name: string, labels?: Record<string, string>) => number }> {
-  const res = await fetch(`${url}/metrics`, { headers });
-  const text = await res.text();
-  if (res.status !== 200) throw new Error(`GET /metrics ${res.status}: ${text}`);
-  return {
-    text,
-    value(name, labels = {}) {
-      let sum = 0;
-      let found = false;
-      for (const line of text.split('\n')) {
-        const m = /^([a-zA-Z_:][\w:]*)(\{([^}]*)\})? (\S+)$/.exec(line);
-        if (!m || m[1] !== name) continue;
-        const have = Object.fromEntries(
-          [...(m[3] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]),
-        );
-        if (Object.entries(labels).every(([k, v]) => have[k] === v)) {
-          sum += Number(m[4]);
-          found = true;
-        }
-      }
-      return found ? sum : Number.NaN;
-    },
-  };
-}
+/** One scrape of the edge's /metrics (the benches' reader: bench/src/edge-process.ts). */
+export { scrapeMetrics as scrape } from '../../../bench/src/edge-process';

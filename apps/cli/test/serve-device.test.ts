@@ -1,54 +1,22 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadFashionMnist } from '@edgent/model/node';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type EdgeProcess, startEdge } from './edge-process';
 import { runCli } from './run-cli';
 
-const bin = fileURLToPath(new URL('../bin/edgent.js', import.meta.url));
-const profile = fileURLToPath(
-  new URL('../../../models/b-alexnet-fmnist/profiles/edge.json', import.meta.url),
-);
-let server: ChildProcess;
+let edge: EdgeProcess;
 let url = '';
-let exited: Promise<number | null>;
 
 beforeAll(async () => {
-  server = spawn(
-    process.execPath,
-    [
-      bin,
-      'serve',
-      '--port',
-      '0',
-      '--host',
-      '127.0.0.1',
-      '--workers',
-      '1',
-      '--no-https',
-      '--profile-file',
-      profile,
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  exited = new Promise((resolve) => server.once('exit', (code) => resolve(code)));
-  url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    server.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /Edgent edge listening on (http:\/\/\S+)/.exec(out);
-      if (m?.[1]) resolve(m[1]);
-    });
-    server.once('exit', (code) => reject(new Error(`edgent serve exited ${code}: ${out}`)));
-  });
+  edge = await startEdge();
+  url = edge.url;
 }, 60_000);
 
 afterAll(async () => {
-  if (server.exitCode === null) server.kill('SIGINT');
-  await exited;
+  await edge.stop();
 });
 
 describe('edgent serve and edgent device', () => {
@@ -168,7 +136,7 @@ describe('edgent serve and edgent device', () => {
   });
 
   it('closes cleanly on SIGINT, exit 0', async () => {
-    server.kill('SIGINT');
-    expect(await exited).toBe(0);
+    edge.child.kill('SIGINT');
+    expect((await edge.exited).code).toBe(0);
   });
 });
