@@ -57,7 +57,10 @@ describe('LinkEmulator bounds (issue 10)', () => {
     const waits: number[] = [];
     const spy = {
       ...clock,
-      setTimeout: (fn: () => void, ms: number) => (waits.push(ms), clock.setTimeout(fn, ms)),
+      setTimeout: (fn: () => void, ms: number) => {
+        waits.push(ms);
+        return clock.setTimeout(fn, ms);
+      },
     };
     const slow = new LinkEmulator(spy);
     // 0.001 Mbit/s scaled by 0.001: 1 bit/s, so 1 MB takes about 93 days.
