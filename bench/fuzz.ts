@@ -3,7 +3,8 @@
  * in its own process, many WebSocket connections, and a seeded stream of
  * random bytes, mutated and field-randomised frames, random JSON and mutated
  * control messages (link settings with extreme values, trace names that are
- * paths or missing, hellos for other models), frames over the work and size
+ * paths or missing, hellos for other models; an accepted link is set back to
+ * off at once), frames over the work and size
  * bounds. Each connection sends one message at a time and waits for its
  * answer (20 s at most): every message must be answered (a result, a probe
  * reply, a control answer, an error, or an error and a close for a broken
@@ -196,16 +197,14 @@ function control(r: Rng): string {
   return JSON.stringify(msg);
 }
 
-/** Valid link settings a device may use that keep answers fast (slow ones are tested apart). */
-function isSlowLink(text: string): boolean {
+/**
+ * Whether an accepted link setting emulates a link at all: then the fuzzer sets it back to off
+ * at once, so that later answers are not held by the emulated link (a 4 MiB frame takes half a
+ * minute over a replayed HSDPA trace; the link emulator's timing is tested on its own).
+ */
+function emulatesLink(text: string): boolean {
   const parsed = parseControl(text);
-  if (!parsed.ok || parsed.value.type !== 'link' || parsed.value.mode === 'off') return false;
-  const v = parsed.value as { rateBps?: number; delayMs?: number; scale?: number };
-  return (
-    (v.delayMs ?? 0) > 50 ||
-    (v.rateBps !== undefined && v.rateBps < 1e6) ||
-    (v.scale !== undefined && v.scale < 1)
-  );
+  return parsed.ok && parsed.value.type === 'link' && parsed.value.mode !== 'off';
 }
 
 type Message = { kind: string; data: Uint8Array | string };
@@ -430,8 +429,8 @@ async function fuzzer(index: number): Promise<void> {
     const k = byKind.get(m.kind) ?? new Map<string, number>();
     k.set(l, (k.get(l) ?? 0) + 1);
     byKind.set(m.kind, k);
-    // An accepted link that is slow on purpose is set back, so later answers stay prompt.
-    if (l === 'link' && typeof m.data === 'string' && isSlowLink(m.data)) {
+    // An accepted link is set back to off, so later answers stay prompt.
+    if (l === 'link' && typeof m.data === 'string' && emulatesLink(m.data)) {
       await ex.send(encodeControl({ type: 'link', mode: 'off' }), 120_000);
     }
     // A broken policy ends the session: the error frame came, then the close follows.
