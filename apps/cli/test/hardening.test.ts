@@ -101,8 +101,6 @@ describe('2. a trace entry that cannot be read', () => {
 describe('3. work per frame is bounded', () => {
   it('answers a 64-image frame, and ends the session of a 65-image one with EDGENT_ERR_BATCH_TOO_LARGE and 1008', async () => {
     const peer = await Peer.hello(edge.url, auth);
-    const hello = peer.received.find(isControl('helloOk'));
-    expect(hello?.kind === 'control' && hello.value).toMatchObject({ maxBatch: 64 });
     const ok = peer.request(64);
     const answer = await peer.next(isAnswer(ok));
     expect(answer?.kind === 'frame' && answer.frame.type).toBe('result');
@@ -114,6 +112,9 @@ describe('3. work per frame is bounded', () => {
     expect(refused?.message).toMatch(/at most 64 examples .* this one carries 65/);
     expect(await peer.closed).toEqual({ code: 1008, reason: 'EDGENT_ERR_BATCH_TOO_LARGE' });
     expect((await health()).status).toBe(200);
+    // The device was told the bound when it said hello.
+    const hello = peer.received.find(isControl('helloOk'));
+    expect(hello?.kind === 'control' && hello.value).toMatchObject({ maxBatch: 64 });
   });
 });
 
