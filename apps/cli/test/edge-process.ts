@@ -205,6 +205,29 @@ export class Peer {
   }
 
   /**
+   * Sends a probe and waits for its reply: the edge handles a connection's frames in order and
+   * answers a probe at once, so then it has received every frame sent before.
+   */
+  async reached(): Promise<void> {
+    const requestId = this.#nextId++;
+    this.socket.send(
+      encodeFrame({
+        type: 'probe',
+        flags: 0,
+        requestId,
+        modelPrefix: modelPrefixOf(shippedModel.hash),
+        exit: 0,
+        partition: 0,
+        dtype: 'uint8',
+        shape: [0],
+        payload: new Uint8Array(0),
+      }),
+    );
+    const reply = await this.next((m) => m.kind === 'frame' && m.frame.requestId === requestId);
+    if (!reply) throw new Error('no probe reply');
+  }
+
+  /**
    * The first message received (from the start, already received ones included) that matches,
    * or undefined when the socket closes or `timeoutMs` passes first.
    */
