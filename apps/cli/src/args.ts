@@ -1,3 +1,4 @@
+import { MAX_SLOWDOWN } from '@edgent/model';
 import { InvalidArgumentError } from 'commander';
 
 /** Parses a whole number within [min, max]; the message names the accepted forms. */
@@ -46,4 +47,15 @@ export function choiceArg<T extends string>(allowed: readonly T[]) {
     }
     return value as T;
   };
+}
+
+/** Parses a device slow-down factor: a number from 1 to 256 ("16", "2.5"). */
+export function slowdownArg(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 1 || n > MAX_SLOWDOWN) {
+    throw new InvalidArgumentError(
+      `expected a slow-down factor from 1 (as fast as this device) to ${MAX_SLOWDOWN}, got "${value}".`,
+    );
+  }
+  return n;
 }

@@ -1,4 +1,10 @@
-import { describeModel, type ModelManifest, type MultiExitModel, runSlice } from '@edgent/model';
+import {
+  type DeviceSlowdown,
+  describeModel,
+  type ModelManifest,
+  type MultiExitModel,
+  runSlice,
+} from '@edgent/model';
 import {
   type BandwidthEstimate,
   type BandwidthEstimator,
@@ -63,6 +69,12 @@ export interface CoInferenceOptions {
   /** Milliseconds, monotonic. */
   now: () => number;
   estimator?: BandwidthEstimator;
+  /**
+   * Device emulation: the head really takes `factor` times as long (on the same clock as `now`).
+   * The planner is not told: it sees the slower head in what it measures, and in a profile
+   * measured with the same slow-down.
+   */
+  slowdown?: DeviceSlowdown;
 }
 
 /** A probe round's result. */
@@ -283,6 +295,7 @@ export class CoInference {
       if (plan.partition > 0) {
         head = runSlice(model, plan.exit, 0, plan.partition, x);
         values = (await head.data()) as Float32Array;
+        this.options.slowdown?.stretch(t0);
       }
       const deviceMs = plan.partition > 0 ? this.options.now() - t0 : 0;
       if (plan.partition === n) {

@@ -7,6 +7,7 @@ export { bAlexNet, tinyMultiExit } from './models/b-alexnet';
 export * from './profile';
 export * from './random';
 export * from './run';
+export * from './slowdown';
 export * from './spec';
 export * from './timing';
 export * from './weights';

@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import type { DeviceSlowdown } from './slowdown';
 
 /**
  * Timing of many small tfjs calls on a shared, noisy machine. Each job is
@@ -18,6 +19,8 @@ export interface TimingOptions {
   minSampleMs?: number;
   /** Called after each round; `await`ed, so a page can yield to render a progress bar. */
   onProgress?: (done: number, total: number) => void | Promise<void>;
+  /** Device emulation: each call is stretched to this many times its duration (see slowdown.ts). */
+  slowdown?: DeviceSlowdown;
 }
 
 /** One thing to time: a call that returns a tensor, read back before the clock stops. */
@@ -46,9 +49,11 @@ async function sample(job: TimedJob, opts: TimingOptions): Promise<number> {
   let calls = 0;
   let t = t0;
   do {
+    const start = opts.now();
     const y = job.run();
     await y.data();
     if (y !== job.keep) y.dispose();
+    opts.slowdown?.stretch(start);
     calls++;
     t = opts.now();
   } while (t - t0 < minMs);

@@ -3,6 +3,7 @@ import { extname, join, resolve } from 'node:path';
 import { type Classification, CoInference, EdgeClient, toModelPixels } from '@edgent/device';
 import {
   type DeviceProfile,
+  DeviceSlowdown,
   FASHION_MNIST_CLASSES,
   loadFashionMnist,
   modelFromWeights,
@@ -16,8 +17,9 @@ import type { Command } from 'commander';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { WebSocket } from 'ws';
-import { choiceArg, intArg } from '../args';
+import { choiceArg, intArg, slowdownArg } from '../args';
 import { defaultModelDir } from '../paths';
+import { PROFILING_DEFAULTS, profileWithProgress } from '../profile-device';
 import { DURATION_FORMS, formatRate, LINK_FORMS, parseDuration, parseLink } from '../units';
 import { UsageError } from './train';
 
@@ -30,6 +32,7 @@ interface DeviceFlags {
   encoding: Encoding;
   backend: 'cpu' | 'wasm';
   deviceProfile?: string;
+  deviceSlowdown: number;
   modelDir: string;
   token?: string;
   json: boolean;
@@ -73,6 +76,12 @@ export function registerDevice(program: Command): void {
       '--device-profile <file>',
       "this device's latency profile (default: the shipped one for the backend)",
     )
+    .option(
+      '--device-slowdown <n>',
+      'emulate a device N times slower: each head call really takes N times as long; without --device-profile the slowed device is profiled first (the planner measures it, it is never told N)',
+      slowdownArg,
+      1,
+    )
     .option('--model-dir <dir>', 'the model (must be the one the edge serves)', defaultModelDir)
     .option('--token <secret>', 'bearer token the edge asks for')
     .option('--json', 'print one JSON object per request', false)
@@ -87,11 +96,28 @@ export function registerDevice(program: Command): void {
       const modelDir = resolve(flags.modelDir);
       const { manifest, weights } = await readModelDir(modelDir);
       const model = modelFromWeights(manifest.architecture, weights);
+      const now = () => performance.now();
+      const slowdown =
+        flags.deviceSlowdown > 1 ? new DeviceSlowdown(flags.deviceSlowdown, now) : undefined;
       // The shipped profiles were both made on this machine: cpu as the device, wasm as the edge.
+      // A slowed device is not the one they describe: it is profiled here, slowed.
       const profileFile =
         flags.deviceProfile ??
-        join(modelDir, 'profiles', flags.backend === 'cpu' ? 'device.json' : 'edge.json');
-      const deviceProfile = JSON.parse(await readFile(profileFile, 'utf8')) as DeviceProfile;
+        (slowdown
+          ? undefined
+          : join(modelDir, 'profiles', flags.backend === 'cpu' ? 'device.json' : 'edge.json'));
+      if (!profileFile) {
+        process.stderr.write(
+          `Profiling this device (tfjs ${flags.backend}) slowed x${flags.deviceSlowdown}; it takes about that many times as long as unslowed\n`,
+        );
+      }
+      const deviceProfile = profileFile
+        ? (JSON.parse(await readFile(profileFile, 'utf8')) as DeviceProfile)
+        : await profileWithProgress(model, manifest.hash, {
+            ...PROFILING_DEFAULTS,
+            backend: flags.backend,
+            deviceSlowdown: flags.deviceSlowdown,
+          });
 
       const client = await EdgeClient.connect(await openSocket(flags.edge, flags.token), {
         model: { id: manifest.id, hash: manifest.hash },
@@ -105,7 +131,8 @@ export function registerDevice(program: Command): void {
         device: deviceProfile.latency,
         edge: edgeProfile.latency,
         encoding: flags.encoding,
-        now: () => performance.now(),
+        now,
+        ...(slowdown ? { slowdown } : {}),
       });
       co.setEdge(client);
       const say = (line: string) => {
@@ -114,7 +141,9 @@ export function registerDevice(program: Command): void {
       say(
         `Edge ${flags.edge}: model ${manifest.id}, edge profile ${edgeProfile.backend} (${edgeProfile.device})`,
       );
-      say(`Device: tfjs ${flags.backend}, profile ${profileFile}`);
+      say(
+        `Device: tfjs ${flags.backend}${slowdown ? `, emulated x${flags.deviceSlowdown} slower` : ''}, profile ${profileFile ?? 'measured now'}`,
+      );
       if (flags.link) {
         await client.setLink(
           flags.link === 'off'

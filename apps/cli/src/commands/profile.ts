@@ -1,31 +1,22 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import {
-  describeMachine,
   disposeModel,
   modelFromWeights,
-  profileDevice,
   readModelDir,
   useBackend,
   type VariantName,
   type VariantReport,
 } from '@edgent/model/node';
-import { SingleBar } from 'cli-progress';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
-import { choiceArg, intArg } from '../args';
+import { choiceArg, intArg, slowdownArg } from '../args';
 import { defaultModelDir } from '../paths';
+import { PROFILING_DEFAULTS, type ProfilingFlags, profileWithProgress } from '../profile-device';
 
-interface ProfileFlags {
-  backend: 'cpu' | 'wasm';
+interface ProfileFlags extends ProfilingFlags {
   out: string;
   modelDir: string;
-  perKind: number;
-  warmup: number;
-  runs: number;
-  minSampleMs: number;
-  statistic: 'min' | 'median';
-  seed: number;
 }
 
 export function registerProfile(program: Command): void {
@@ -63,39 +54,17 @@ export function registerProfile(program: Command): void {
       'min',
     )
     .option('--seed <n>', 'seed of the configuration spread', intArg(0, 2 ** 31 - 1), 1)
+    .option(
+      '--device-slowdown <n>',
+      'profile this device emulated N times slower (every timed call takes N times as long); the profile does not record N',
+      slowdownArg,
+      PROFILING_DEFAULTS.deviceSlowdown,
+    )
     .action(async (flags: ProfileFlags) => {
       await useBackend(flags.backend);
       const { manifest, weights } = await readModelDir(resolve(flags.modelDir));
       const model = modelFromWeights(manifest.architecture, weights);
-      const m = describeMachine();
-      const bar = new SingleBar({
-        format: 'profiling {phase} |{bar}| round {value}/{total}',
-        barsize: 24,
-        noTTYOutput: true,
-        notTTYSchedule: 10_000,
-      });
-      let current = '';
-      const profile = await profileDevice(model, {
-        backend: flags.backend,
-        device: `${m.cpu}, ${m.cores} cores, Node ${m.node} (${m.platform})`,
-        perKind: flags.perKind,
-        seed: flags.seed,
-        warmup: flags.warmup,
-        runs: flags.runs,
-        minSampleMs: flags.minSampleMs,
-        statistic: flags.statistic,
-        now: () => performance.now(),
-        modelHash: manifest.hash,
-        onPhase: (phase, done, total) => {
-          if (phase !== current) {
-            if (current) bar.stop();
-            current = phase;
-            bar.start(total, 0, { phase });
-          }
-          bar.update(done, { phase });
-        },
-      });
-      bar.stop();
+      const profile = await profileWithProgress(model, manifest.hash, flags);
       disposeModel(model);
       const out = resolve(flags.out);
       await writeFile(out, `${JSON.stringify(profile, null, 2)}\n`);
