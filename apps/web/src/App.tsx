@@ -1,6 +1,7 @@
 import { Charts } from './components/Charts';
 import { ContextNotice } from './components/ContextNotice';
 import { Controls } from './components/Controls';
+import { DeviceSpeed } from './components/DeviceSpeed';
 import { EdgeNotice } from './components/EdgeNotice';
 import { EdgePanel } from './components/EdgePanel';
 import { InputsPanel } from './components/InputsPanel';
@@ -54,6 +55,7 @@ export function App() {
           <EdgePanel />
           <Controls />
           <LinkControls />
+          <DeviceSpeed />
           <RuntimePanel />
         </div>
         <div className="wide">

@@ -54,6 +54,14 @@ export const T = {
   encoding: 'encoding',
   /** <select>: off | fixed | trace (simulated bandwidth). */
   linkMode: 'link-mode',
+  /**
+   * <select> of the simulated device speed: '1', '4', '16', '64' or 'custom' (then
+   * `deviceSlowdownCustom`, an <input type=number> 1..256, and `deviceSlowdownApply`).
+   * data-applied on it: the factor in force.
+   */
+  deviceSlowdown: 'device-slowdown',
+  deviceSlowdownCustom: 'device-slowdown-custom',
+  deviceSlowdownApply: 'device-slowdown-apply',
   /** <input type=number> rate in kbit/s (fixed mode). */
   linkRate: 'link-rate',
   /** <input type=number> one-way delay in ms. */

@@ -54,6 +54,18 @@ describe('profile cache', () => {
     expect(loadProfile(storage, 'wasm', HASH_B)).toBeUndefined();
   });
 
+  it('keeps a profile per simulated device speed: a slowed device is another device', () => {
+    const storage = memoryStorage();
+    saveProfile(storage, profile('wasm', HASH_A));
+    saveProfile(storage, { ...profile('wasm', HASH_A), slowdown: 16, durationMs: 80_000 });
+    expect(profileKey('wasm', HASH_A, 16)).toBe(`edgent/device-profile/v1/wasm-x16/${HASH_A}`);
+    expect(loadProfile(storage, 'wasm', HASH_A)?.durationMs).toBe(
+      profile('wasm', HASH_A).durationMs,
+    );
+    expect(loadProfile(storage, 'wasm', HASH_A, 16)?.durationMs).toBe(80_000);
+    expect(loadProfile(storage, 'wasm', HASH_A, 4)).toBeUndefined();
+  });
+
   it('keeps one profile per backend side by side', () => {
     const storage = memoryStorage();
     saveProfile(storage, profile('wasm', HASH_A));

@@ -5,7 +5,12 @@ import { formatMs, formatRate } from '../ui/format';
 import { Panel } from './Panel';
 import { EVENT_COLORS, TimeChart } from './TimeChart';
 
-const EVENT_NAMES = { link: 'link applied', change: 'change detected', plan: 'plan switched' };
+const EVENT_NAMES = {
+  link: 'link applied',
+  device: 'device speed set',
+  change: 'change detected',
+  plan: 'plan switched',
+};
 
 /**
  * The bandwidth estimate, the plan and the latency against the deadline over
@@ -99,7 +104,7 @@ export function Charts() {
         />
       </div>
       <ul className="event-legend" data-testid={T.chartEvents} data-count={events.length}>
-        {(['link', 'change', 'plan'] as const).map((kind) => (
+        {(['link', 'device', 'change', 'plan'] as const).map((kind) => (
           <li key={kind}>
             <span className="event-swatch" style={{ borderColor: EVENT_COLORS[kind] }} />{' '}
             {EVENT_NAMES[kind]} ({events.filter((e) => e.kind === kind).length})

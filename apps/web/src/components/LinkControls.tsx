@@ -11,6 +11,7 @@ import {
 import { T } from '../testids';
 import { useAppState, useEngine } from '../ui/engine-context';
 import { useTick } from '../ui/hooks';
+import { FieldError, NumberField } from './Fields';
 import { Panel } from './Panel';
 
 /** Simulated bandwidth: the edge emulates the link on this page's session. */
@@ -152,43 +153,6 @@ export function LinkControls() {
       </p>
     </Panel>
   );
-}
-
-function NumberField(props: {
-  id: string;
-  label: string;
-  testId: string;
-  value: string;
-  error: string | undefined;
-  onChange: (value: string) => void;
-}) {
-  const { id, label, testId, value, error, onChange } = props;
-  return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      <input
-        id={id}
-        type="text"
-        inputMode="decimal"
-        autoComplete="off"
-        data-testid={testId}
-        value={value}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={error ? `${id}-error` : undefined}
-        onChange={(e) => onChange(e.target.value)}
-      />
-      <FieldError id={id} error={error} />
-    </div>
-  );
-}
-
-/** The message under field `id` when it is wrong (`aria-describedby` points at it). */
-function FieldError({ id, error }: { id: string; error: string | undefined }) {
-  return error ? (
-    <p id={`${id}-error`} className="error">
-      {error}
-    </p>
-  ) : null;
 }
 
 /** Where the replayed trace is now (it loops), from when the edge confirmed it. */

@@ -37,6 +37,7 @@ interface Props {
 const HEIGHT = 180;
 export const EVENT_COLORS: Record<HistoryEvent['kind'], string> = {
   link: '#5b2c83',
+  device: '#0b6e4f',
   change: '#b00020',
   plan: '#555f6d',
 };

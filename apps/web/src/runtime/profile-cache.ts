@@ -24,6 +24,11 @@ export interface CachedProfile {
   slices: { within10: number; mape: number; n: number };
   /** Which round of each timing the profile kept: the fastest ('min') or the median. */
   statistic?: 'min' | 'median';
+  /**
+   * The simulated device speed it was measured at (device emulation; absent: 1). The page's
+   * own bookkeeping: the planner gets the latency model, never the factor.
+   */
+  slowdown?: number;
 }
 
 /** The part of the Storage API the cache uses (localStorage, or a Map in tests). */
@@ -35,13 +40,13 @@ export interface StorageLike {
 
 const PREFIX = 'edgent/device-profile/v1';
 
-/** The storage key of the profile of `backend` for the model with `modelHash`. */
-export function profileKey(backend: string, modelHash: string): string {
-  return `${PREFIX}/${backend}/${modelHash}`;
+/** The storage key of the profile of `backend` (slowed `slowdown` times) for the model with `modelHash`. */
+export function profileKey(backend: string, modelHash: string, slowdown = 1): string {
+  return `${PREFIX}/${backend}${slowdown === 1 ? '' : `-x${slowdown}`}/${modelHash}`;
 }
 
 /** The slim record of a fresh profile. */
-export function toCached(profile: DeviceProfile, modelHash: string): CachedProfile {
+export function toCached(profile: DeviceProfile, modelHash: string, slowdown = 1): CachedProfile {
   const q = profile.variants[profile.chosen].slices;
   return {
     version: 1,
@@ -55,6 +60,7 @@ export function toCached(profile: DeviceProfile, modelHash: string): CachedProfi
     latency: profile.latency,
     slices: { within10: q.within10, mape: q.mape, n: q.n },
     statistic: profile.timing.statistic,
+    ...(slowdown === 1 ? {} : { slowdown }),
   };
 }
 
@@ -63,8 +69,9 @@ export function loadProfile(
   storage: StorageLike,
   backend: string,
   modelHash: string,
+  slowdown = 1,
 ): CachedProfile | undefined {
-  const key = profileKey(backend, modelHash);
+  const key = profileKey(backend, modelHash, slowdown);
   let text: string | null;
   try {
     text = storage.getItem(key);
@@ -74,7 +81,12 @@ export function loadProfile(
   if (text === null) return undefined;
   try {
     const value = JSON.parse(text) as CachedProfile;
-    if (isCachedProfile(value) && value.backend === backend && value.modelHash === modelHash) {
+    if (
+      isCachedProfile(value) &&
+      value.backend === backend &&
+      value.modelHash === modelHash &&
+      (value.slowdown ?? 1) === slowdown
+    ) {
       return value;
     }
   } catch {
@@ -87,7 +99,10 @@ export function loadProfile(
 /** Keeps `profile`; false when the storage refused it (full, or disabled). */
 export function saveProfile(storage: StorageLike, profile: CachedProfile): boolean {
   try {
-    storage.setItem(profileKey(profile.backend, profile.modelHash), JSON.stringify(profile));
+    storage.setItem(
+      profileKey(profile.backend, profile.modelHash, profile.slowdown ?? 1),
+      JSON.stringify(profile),
+    );
     return true;
   } catch {
     return false;

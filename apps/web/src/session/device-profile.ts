@@ -1,4 +1,9 @@
-import { type ModelManifest, type MultiExitModel, profileDevice } from '@edgent/model';
+import {
+  type DeviceSlowdown,
+  type ModelManifest,
+  type MultiExitModel,
+  profileDevice,
+} from '@edgent/model';
 import type { LatencyModel } from '@edgent/planner';
 import {
   type CachedProfile,
@@ -32,6 +37,8 @@ export interface DeviceProfileJob {
   force: boolean;
   /** Keep the fastest round of each timing ('min', the default) or the median one. */
   statistic?: 'min' | 'median';
+  /** Device emulation: profile the device as slowed by this (the profile is cached per factor). */
+  slowdown?: DeviceSlowdown;
   now: () => number;
   /** 0..100 and the phase, after each round. */
   onProgress: (progress: number, phase: 'layers' | 'model') => void;
@@ -45,11 +52,13 @@ export async function deviceProfile(
   job: DeviceProfileJob,
 ): Promise<{ profile: CachedProfile; fromCache: boolean }> {
   const { storage, backend, manifest } = job;
-  const cached = job.force ? undefined : loadProfile(storage, backend, manifest.hash);
+  const factor = job.slowdown?.factor ?? 1;
+  const cached = job.force ? undefined : loadProfile(storage, backend, manifest.hash, factor);
   if (cached) return { profile: cached, fromCache: true };
   const fresh = await profileDevice(job.model, {
     ...profileSettingsFor(backend),
     ...(job.statistic ? { statistic: job.statistic } : {}),
+    ...(factor > 1 && job.slowdown ? { slowdown: job.slowdown } : {}),
     backend,
     device: describeDevice(backend),
     modelHash: manifest.hash,
@@ -59,7 +68,7 @@ export async function deviceProfile(
       await yieldToBrowser();
     },
   });
-  const profile = toCached(fresh, manifest.hash);
+  const profile = toCached(fresh, manifest.hash, factor);
   saveProfile(storage, profile);
   return { profile, fromCache: false };
 }

@@ -6,9 +6,11 @@ import {
   type ModelPixels,
 } from '@edgent/device';
 import {
+  DeviceSlowdown,
   disposeModel,
   FASHION_MNIST_CLASSES,
   fetchModel,
+  MAX_SLOWDOWN,
   type ModelManifest,
   type MultiExitModel,
   modelFromWeights,
@@ -57,6 +59,7 @@ import {
 const PROBE_EVERY_MS = 2000;
 const BACKEND_KEY = 'edgent/backend';
 const STATISTIC_KEY = 'edgent/profile-statistic';
+const SLOWDOWN_KEY = 'edgent/device-slowdown';
 const GALLERY_SIZE = 24;
 /** Answers kept in the session log (summary and export). */
 const LOG_LIMIT = 5000;
@@ -90,6 +93,8 @@ export class Engine {
   /** Sessions with the edge so far: the first one needs no second fetch of its profile. */
   private sessions = 0;
   private changesSeen = 0;
+  /** Device emulation: the simulated device speed, applied to every head and profiling call. */
+  private readonly slowdown = new DeviceSlowdown(1, () => performance.now());
   readonly camera = new CameraLoop((p) =>
     this.classify(p.pixels, { source: 'camera', name: 'camera frame', inverted: p.inverted }),
   );
@@ -100,6 +105,14 @@ export class Engine {
       this.state = {
         ...this.state,
         settings: { ...this.state.settings, profileStatistic: 'median' },
+      };
+    }
+    const slowdown = Number(storage.getItem(SLOWDOWN_KEY) ?? 1);
+    if (slowdown > 1 && slowdown <= MAX_SLOWDOWN) {
+      this.slowdown.factor = slowdown;
+      this.state = {
+        ...this.state,
+        settings: { ...this.state.settings, deviceSlowdown: slowdown },
       };
     }
   }
@@ -287,6 +300,7 @@ export class Engine {
         model,
         force,
         statistic: this.state.settings.profileStatistic,
+        slowdown: this.slowdown,
         now: this.now,
         onProgress: (progress, phase) =>
           this.update({ profile: { status: 'profiling', phase, progress } }),
@@ -316,6 +330,7 @@ export class Engine {
       encoding: this.state.settings.encoding,
       now: this.now,
       estimator: this.estimator,
+      slowdown: this.slowdown,
     });
     this.co.setEdge(this.client);
     if (this.state.settings.mode === 'dynamic')
@@ -587,6 +602,33 @@ export class Engine {
     this.storage.setItem(STATISTIC_KEY, statistic);
     this.update({ settings: { ...this.state.settings, profileStatistic: statistic } });
     await this.reprofile();
+  }
+
+  /**
+   * Simulates a device `factor` times slower (1: this device as it is): from the next request on,
+   * every head call really takes that much longer, and the device is profiled again at that
+   * speed (once per factor; later from the cache), so the planner measures the slower device.
+   */
+  async setDeviceSlowdown(factor: number): Promise<void> {
+    if (!(Number.isFinite(factor) && factor >= 1 && factor <= MAX_SLOWDOWN)) {
+      throw new RangeError(`device slow-down must be from 1 to ${MAX_SLOWDOWN}, got ${factor}`);
+    }
+    if (factor === this.state.settings.deviceSlowdown) return;
+    this.storage.setItem(SLOWDOWN_KEY, String(factor));
+    await this.queue
+      .run(async () => {
+        this.slowdown.factor = factor;
+        this.update({
+          settings: { ...this.state.settings, deviceSlowdown: factor },
+          history: pushEvent(this.state.history, {
+            t: this.seconds(),
+            kind: 'device',
+            label: `device: x${factor}`,
+          }),
+        });
+        await this.profile(false);
+      })
+      .catch(() => {});
   }
 
   /** Profiles this device again on the current backend. */

@@ -19,10 +19,13 @@ export interface History {
   events: HistoryEvent[];
 }
 
-/** Something that happened at `t`: the link was applied, a change detected, or the plan switched. */
+/**
+ * Something that happened at `t`: the link was applied, the simulated device speed set, a change
+ * detected, or the plan switched.
+ */
 export interface HistoryEvent {
   t: number;
-  kind: 'link' | 'change' | 'plan';
+  kind: 'link' | 'device' | 'change' | 'plan';
   label: string;
 }
 

@@ -21,6 +21,11 @@ export interface Settings {
    * pauses the fastest 1 ms sample slips between).
    */
   profileStatistic: 'min' | 'median';
+  /**
+   * Simulated device speed (device emulation): every head call and profiling call really takes
+   * this many times as long; 1 is this device as it is.
+   */
+  deviceSlowdown: number;
   /** A plan the person pinned (from the candidates): it runs instead of the planner's choice. */
   pinned?: { exit: number; partition: number };
 }
@@ -190,7 +195,13 @@ export const INITIAL_STATE: AppState = {
   profile: { status: 'idle', progress: 0 },
   connection: { status: 'connecting', failures: 0 },
   link: { applied: 'off', applying: false, traces: [], details: [] },
-  settings: { deadlineMs: 100, encoding: 'float32', mode: 'static', profileStatistic: 'min' },
+  settings: {
+    deadlineMs: 100,
+    encoding: 'float32',
+    mode: 'static',
+    profileStatistic: 'min',
+    deviceSlowdown: 1,
+  },
   busy: false,
   requests: 0,
   camera: { on: false, starting: false },
