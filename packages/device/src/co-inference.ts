@@ -12,7 +12,6 @@ import {
   type Breakdown,
   type CompiledPlanner,
   compilePlanner,
-  createBandwidthEstimator,
   type Encoding,
   type LatencyModel,
   type Plan,
@@ -24,6 +23,7 @@ import { encodeTensor, HEADER_BYTES } from '@edgent/protocol';
 import * as tf from '@tensorflow/tfjs-core';
 import type { EdgeClient } from './edge-client';
 import { DeviceError } from './errors';
+import { LinkPolicy } from './link-policy';
 
 /**
  * The device side of Edgent, shared by the page and `edgent device`: it
@@ -83,24 +83,15 @@ export interface LinkMeasurement {
   rttMs: number;
 }
 
-const PROBE_MIN_BYTES = 1024;
-/** Transfers shorter than this on the wire (at the current estimate) do not feed the estimator, ms. */
-const MIN_WIRE_MS = 5;
-/** Planned with before any measurement: a slow link rather than a fast one. */
-const DEFAULT_BANDWIDTH_BPS = 100_000;
-const DEFAULT_RTT_MS = 50;
-const PROBE_MAX_BYTES = 256 * 1024;
-
 /** Co-inference for one model on this device. */
 export class CoInference {
   readonly paths: PlannerPath[];
   private planner: CompiledPlanner;
   private edgeClient: EdgeClient | undefined;
-  private readonly estimator: BandwidthEstimator;
+  private readonly link: LinkPolicy;
   private encodingValue: Encoding;
   private deviceModel: LatencyModel;
   private edgeModel: LatencyModel;
-  private rtt: number | undefined;
 
   constructor(private readonly options: CoInferenceOptions) {
     const accuracy = options.manifest.evaluation?.exits.map((e) => e.accuracy);
@@ -117,7 +108,7 @@ export class CoInference {
     this.encodingValue = options.encoding ?? 'float32';
     this.deviceModel = options.device;
     this.edgeModel = options.edge;
-    this.estimator = options.estimator ?? createBandwidthEstimator();
+    this.link = new LinkPolicy(options.now, options.estimator);
     this.planner = this.compile();
   }
 
@@ -148,12 +139,12 @@ export class CoInference {
 
   /** The current link estimate, if any. */
   get bandwidth(): BandwidthEstimate | undefined {
-    return this.estimator.estimate();
+    return this.link.bandwidth;
   }
 
   /** The RTT estimate, ms, if any. */
   get rttMs(): number | undefined {
-    return this.rtt;
+    return this.link.rttMs;
   }
 
   /**
@@ -163,35 +154,8 @@ export class CoInference {
   async measureLink(rounds = 2): Promise<LinkMeasurement> {
     const edge = this.edge;
     if (!edge) throw new DeviceError('EDGENT_ERR_CLOSED', 'no edge to measure the link to');
-    const empty = await edge.probe(0);
-    for (let i = 0; i < rounds; i++) {
-      const bps = this.estimator.estimate()?.bps ?? 1e6;
-      let size = Math.round(Math.min(PROBE_MAX_BYTES, Math.max(PROBE_MIN_BYTES, bps / 80)));
-      let big = await edge.probe(size);
-      // Two sizes give the rate and the round trip: elapsed = rtt + 8 bytes / rate.
-      let extraMs = big.elapsedMs - big.edgeMs - (empty.elapsedMs - empty.edgeMs);
-      // On a link much faster than assumed the probe hides in the round trip's jitter: grow it.
-      while (extraMs < MIN_WIRE_MS && size < PROBE_MAX_BYTES) {
-        size = Math.min(PROBE_MAX_BYTES, size * 8);
-        big = await edge.probe(size);
-        extraMs = big.elapsedMs - big.edgeMs - (empty.elapsedMs - empty.edgeMs);
-      }
-      const bytes = big.bytesUp - empty.bytesUp;
-      if (extraMs > 0) {
-        const rate = (8 * bytes) / (extraMs / 1000);
-        const wireEmpty = (8 * (empty.bytesUp + empty.bytesDown)) / rate;
-        this.rtt = Math.max(0, empty.elapsedMs - empty.edgeMs - 1000 * wireEmpty);
-        this.estimator.observeRtt(this.rtt || 1e-3);
-      }
-      this.estimator.observe({
-        bytes: big.bytesUp + big.bytesDown,
-        elapsedMs: big.elapsedMs,
-        edgeComputeMs: big.edgeMs,
-        rttMs: this.rtt ?? 0,
-        atMs: this.options.now(),
-      });
-    }
-    return { bandwidth: this.estimator.estimate(), rttMs: this.rtt ?? 0 };
+    await this.link.measure((bytes) => edge.probe(bytes), rounds);
+    return { bandwidth: this.link.bandwidth, rttMs: this.link.rttMs ?? 0 };
   }
 
   /** Runs every exit path once on a blank input, so the first request does not pay for compiling kernels. */
@@ -211,8 +175,7 @@ export class CoInference {
 
   /** Forgets the link estimate (e.g. after the link settings change). */
   resetLink(): void {
-    this.estimator.reset();
-    this.rtt = undefined;
+    this.link.reset();
   }
 
   /**
@@ -249,7 +212,7 @@ export class CoInference {
    * current RTT estimate: what a configuration map stores for a bandwidth state.
    */
   planAt(bandwidthBps: number, deadlineMs: number): Plan {
-    return this.planner.plan({ bandwidthBps, rttMs: this.rtt ?? DEFAULT_RTT_MS, deadlineMs });
+    return this.planner.plan({ bandwidthBps, rttMs: this.link.input().rttMs, deadlineMs });
   }
 
   /**
@@ -286,7 +249,7 @@ export class CoInference {
     const { plan } = chosen;
     const { model } = this.options;
     const n = this.paths[plan.exit]?.layers.length ?? 0;
-    const bandwidth = this.estimator.estimate();
+    const bandwidth = this.link.bandwidth;
     const x = tf.tidy(() => tf.div(tf.tensor(pixels, [1, ...model.spec.input], 'float32'), 255));
     const t0 = this.options.now();
     let head: tf.Tensor | undefined;
@@ -317,18 +280,12 @@ export class CoInference {
       const reply = await edge.request({ exit: plan.exit, partition: plan.partition, ...payload });
       const edgeMs = reply.timing.queueMs + reply.timing.decodeMs + reply.timing.computeMs;
       const transfer = Math.max(0, reply.elapsedMs - edgeMs);
-      // A transfer says little about the rate when its bytes take under MIN_WIRE_MS on the wire
-      // at the current estimate: the round trip's jitter would dominate, and read low.
-      const wireMs = ((reply.bytesUp + reply.bytesDown) * 8 * 1000) / (bandwidth?.bps ?? 1e5);
-      if (wireMs >= MIN_WIRE_MS) {
-        this.estimator.observe({
-          bytes: reply.bytesUp + reply.bytesDown,
-          elapsedMs: reply.elapsedMs,
-          edgeComputeMs: edgeMs,
-          rttMs: this.rtt ?? 0,
-          atMs: this.options.now(),
-        });
-      }
+      this.link.observeTransfer({
+        bytesUp: reply.bytesUp,
+        bytesDown: reply.bytesDown,
+        elapsedMs: reply.elapsedMs,
+        edgeMs,
+      });
       const up = plan.predicted.upload;
       const down = plan.predicted.download;
       const upShare = up + down > 0 ? up / (up + down) : 0.5;
@@ -370,14 +327,8 @@ export class CoInference {
     };
   }
 
-  private planInput(deadlineMs: number) {
-    const estimate = this.estimator.estimate();
-    return {
-      // Before any measurement, assume a slow link rather than a fast one.
-      bandwidthBps: estimate?.bps ?? DEFAULT_BANDWIDTH_BPS,
-      rttMs: this.rtt ?? DEFAULT_RTT_MS,
-      deadlineMs,
-    };
+  private planInput(deadlineMs: number): PlanInput {
+    return { ...this.link.input(), deadlineMs };
   }
 
   private compile(): CompiledPlanner {

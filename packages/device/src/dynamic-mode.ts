@@ -7,7 +7,6 @@ import {
   type DynamicPlanner,
   type Plan,
 } from '@edgent/planner';
-import type { CoInference } from './co-inference';
 import { DeviceError } from './errors';
 
 /**
@@ -16,6 +15,15 @@ import { DeviceError } from './errors';
  * a CoInference at start), and a change-point detector fed with the measured
  * bandwidth; the plan switches only when the detector sees the link change.
  */
+
+/**
+ * What the dynamic mode reads off a device: its link estimate, and the Edgent
+ * search at a bandwidth (CoInference; or a simulated device in a replay).
+ */
+export interface DynamicModeSource {
+  readonly bandwidth: { bps: number } | undefined;
+  planAt(bandwidthBps: number, deadlineMs: number): Plan;
+}
 
 /** Options of {@link DynamicMode}. */
 export interface DynamicModeOptions {
@@ -62,7 +70,7 @@ export function logStates(lowBps: number, highBps: number, count: number): Bandw
   return { edgesBps, representativeBps };
 }
 
-/** The dynamic-bandwidth mode over one CoInference. */
+/** The dynamic-bandwidth mode over one CoInference (or another {@link DynamicModeSource}). */
 export class DynamicMode {
   private map: ConfigMap;
   private planner: DynamicPlanner;
@@ -71,7 +79,7 @@ export class DynamicMode {
   private readonly deadlines: readonly number[];
 
   constructor(
-    private readonly co: CoInference,
+    private readonly co: DynamicModeSource,
     private readonly options: DynamicModeOptions,
   ) {
     this.deadline = options.deadlineMs;

@@ -5,3 +5,4 @@ export * from './dynamic-mode';
 export * from './edge-client';
 export * from './errors';
 export * from './image';
+export * from './link-policy';

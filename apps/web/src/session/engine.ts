@@ -3,7 +3,9 @@ import {
   CoInference,
   DynamicMode,
   type EdgeClient,
+  IdleProbe,
   type ModelPixels,
+  PROBE_EVERY_MS,
 } from '@edgent/device';
 import {
   DeviceSlowdown,
@@ -55,8 +57,6 @@ import {
   type ShownInput,
 } from './state';
 
-/** Measure the link when nothing else has for this long, ms. */
-const PROBE_EVERY_MS = 2000;
 const BACKEND_KEY = 'edgent/backend';
 const STATISTIC_KEY = 'edgent/profile-statistic';
 const SLOWDOWN_KEY = 'edgent/device-slowdown';
@@ -87,7 +87,8 @@ export class Engine {
   private edgeLatency: LatencyModel | undefined;
   private deviceLatency: LatencyModel | undefined;
   private confirmedLink: LinkSettings = { type: 'link', mode: 'off' };
-  private lastLinkSampleAt = Number.NEGATIVE_INFINITY;
+  /** When the link was last measured: the page probes it after PROBE_EVERY_MS without. */
+  private readonly idleProbe = new IdleProbe();
   private probeQueued = false;
   private monitor: ReturnType<typeof setInterval> | undefined;
   /** Sessions with the edge so far: the first one needs no second fetch of its profile. */
@@ -357,7 +358,7 @@ export class Engine {
   private linkObserved(): void {
     const co = this.co;
     if (!co) return;
-    this.lastLinkSampleAt = this.now();
+    this.idleProbe.sampled(this.now());
     const estimate = co.bandwidth;
     this.dynamic?.observe();
     let history = estimate
@@ -386,7 +387,7 @@ export class Engine {
 
   private probeIfIdle(): void {
     if (this.probeQueued || !this.co?.edge) return;
-    if (this.now() - this.lastLinkSampleAt < PROBE_EVERY_MS) return;
+    if (!this.idleProbe.due(this.now())) return;
     this.probeQueued = true;
     void this.queue
       .run(() => this.measureLink(1))
