@@ -6,3 +6,4 @@ export * from './edge-client';
 export * from './errors';
 export * from './image';
 export * from './link-policy';
+export * from './replay';
