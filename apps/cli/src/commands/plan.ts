@@ -1,19 +1,11 @@
-import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { type DeviceProfile, describeModel, type ModelManifest } from '@edgent/model';
-import {
-  compilePlanner,
-  type Encoding,
-  type Plan,
-  type PlannerPath,
-  runBaselines,
-} from '@edgent/planner';
+import { join } from 'node:path';
+import { compilePlanner, type Encoding, type Plan, runBaselines } from '@edgent/planner';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { choiceArg } from '../args';
+import { plannerPaths, readManifest, readProfile } from '../model-inputs';
 import { defaultModelDir } from '../paths';
 import { DURATION_FORMS, formatRate, parseDuration, parseRate, RATE_FORMS } from '../units';
-import { UsageError } from './train';
 
 interface PlanFlags {
   bandwidth: number;
@@ -58,20 +50,10 @@ export function registerPlan(program: Command): void {
     )
     .option('--json', 'print plan, candidates and baselines as JSON', false)
     .action(async (flags: PlanFlags) => {
-      const manifest = JSON.parse(
-        await readText(join(resolve(flags.modelDir), 'manifest.json')),
-      ) as ModelManifest;
-      const accuracy = manifest.evaluation?.exits.map((e) => e.accuracy);
-      if (!accuracy)
-        throw new UsageError(
-          `${flags.modelDir}: the manifest records no per-exit accuracy; run edgent eval --write`,
-        );
+      const manifest = await readManifest(flags.modelDir);
       const device = await readProfile(flags.deviceProfile, '--device-profile', manifest);
       const edge = await readProfile(flags.edgeProfile, '--edge-profile', manifest);
-      const paths: PlannerPath[] = describeModel(manifest.architecture).map((p) => ({
-        ...p,
-        accuracy: accuracy[p.exit] ?? 0,
-      }));
+      const paths = plannerPaths(manifest);
       const planner = compilePlanner(paths, device.latency, edge.latency, {
         encoding: flags.encoding,
         classes: manifest.architecture.classes,
@@ -149,38 +131,4 @@ export function registerPlan(program: Command): void {
       }
       process.stdout.write(`Every candidate (> marks the plan):\n${t.toString()}\n`);
     });
-}
-
-async function readText(file: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (e) {
-    throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
-  }
-}
-
-async function readProfile(
-  file: string,
-  flag: string,
-  manifest: ModelManifest,
-): Promise<DeviceProfile> {
-  let p: DeviceProfile;
-  try {
-    p = JSON.parse(await readText(file)) as DeviceProfile;
-  } catch (e) {
-    if (e instanceof UsageError) throw e;
-    throw new UsageError(`${flag} ${file} is not valid JSON: ${(e as Error).message}`);
-  }
-  if (p.format !== 'edgent-profile/2' || !p.latency?.kinds) {
-    throw new UsageError(
-      `${flag} ${file} is not an edgent profile (format ${JSON.stringify(p.format)}); make one with edgent profile`,
-    );
-  }
-  // The layer times in a profile belong to one architecture.
-  if (p.model?.id !== manifest.architecture.id) {
-    throw new UsageError(
-      `${flag} ${file} profiles model ${JSON.stringify(p.model?.id)}, but the model is ${JSON.stringify(manifest.architecture.id)}; profile it with edgent profile --model-dir`,
-    );
-  }
-  return p;
 }

@@ -1,0 +1,67 @@
+/**
+ * What the planning commands (plan, experiment) read: a model's manifest with
+ * per-exit accuracy, its exit paths as the planner sees them, and latency
+ * profiles checked against the model. Problems are usage errors naming the file.
+ */
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { type DeviceProfile, describeModel, type ModelManifest } from '@edgent/model';
+import type { PlannerPath } from '@edgent/planner';
+import { UsageError } from './commands/train';
+
+/** The manifest of the model in `modelDir`; it must record per-exit accuracy. */
+export async function readManifest(modelDir: string): Promise<ModelManifest> {
+  const manifest = JSON.parse(
+    await readText(join(resolve(modelDir), 'manifest.json')),
+  ) as ModelManifest;
+  if (!manifest.evaluation?.exits) {
+    throw new UsageError(
+      `${modelDir}: the manifest records no per-exit accuracy; run edgent eval --write`,
+    );
+  }
+  return manifest;
+}
+
+/** The model's exit paths with their accuracies. */
+export function plannerPaths(manifest: ModelManifest): PlannerPath[] {
+  const accuracy = manifest.evaluation?.exits.map((e) => e.accuracy) ?? [];
+  return describeModel(manifest.architecture).map((p) => ({
+    ...p,
+    accuracy: accuracy[p.exit] ?? 0,
+  }));
+}
+
+export async function readText(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
+  }
+}
+
+/** A latency profile made by `edgent profile` for `manifest`'s model; a usage error otherwise. */
+export async function readProfile(
+  file: string,
+  flag: string,
+  manifest: ModelManifest,
+): Promise<DeviceProfile> {
+  let p: DeviceProfile;
+  try {
+    p = JSON.parse(await readText(file)) as DeviceProfile;
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`${flag} ${file} is not valid JSON: ${(e as Error).message}`);
+  }
+  if (p.format !== 'edgent-profile/2' || !p.latency?.kinds) {
+    throw new UsageError(
+      `${flag} ${file} is not an edgent profile (format ${JSON.stringify(p.format)}); make one with edgent profile`,
+    );
+  }
+  // The layer times in a profile belong to one architecture.
+  if (p.model?.id !== manifest.architecture.id) {
+    throw new UsageError(
+      `${flag} ${file} profiles model ${JSON.stringify(p.model?.id)}, but the model is ${JSON.stringify(manifest.architecture.id)}; profile it with edgent profile --model-dir`,
+    );
+  }
+  return p;
+}
