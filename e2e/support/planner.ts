@@ -55,23 +55,6 @@ export function plannerFor(
   });
 }
 
-/** `device` run `factor` times slower: every prediction of it multiplied by `factor`. */
-export function slower(device: LatencyModel, factor: number): LatencyModel {
-  return {
-    ...device,
-    calibration: (device.calibration ?? 1) * factor,
-    callOverheadMs: (device.callOverheadMs ?? 0) * factor,
-    readbackMsPerByte: (device.readbackMsPerByte ?? 0) * factor,
-    ...(device.layerMs
-      ? {
-          layerMs: Object.fromEntries(
-            Object.entries(device.layerMs).map(([name, ms]) => [name, ms * factor]),
-          ),
-        }
-      : {}),
-  };
-}
-
 /** (exit, partition) of a plan, for comparing and printing. */
 export function cut(plan: Plan | ShownPlan): string {
   return `exit ${plan.exit} partition ${plan.partition}`;

@@ -327,3 +327,24 @@ export function evaluateLatencyModel(
 ): FitQuality {
   return fitQuality(samples.map((s) => ({ predicted: predictLayerMs(model, s), measured: s.ms })));
 }
+
+/**
+ * `model` run `factor` times slower (or faster, below 1): every prediction
+ * multiplied by `factor`. What a device slowed N times (device emulation)
+ * would profile as.
+ */
+export function scaleLatency(model: LatencyModel, factor: number): LatencyModel {
+  return {
+    ...model,
+    calibration: (model.calibration ?? 1) * factor,
+    callOverheadMs: (model.callOverheadMs ?? 0) * factor,
+    readbackMsPerByte: (model.readbackMsPerByte ?? 0) * factor,
+    ...(model.layerMs
+      ? {
+          layerMs: Object.fromEntries(
+            Object.entries(model.layerMs).map(([name, ms]) => [name, ms * factor]),
+          ),
+        }
+      : {}),
+  };
+}

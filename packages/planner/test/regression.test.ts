@@ -8,8 +8,9 @@ import {
   PRODUCT_FEATURES,
   predictLayerMs,
   predictSliceMs,
+  scaleLatency,
 } from '../src/regression';
-import { gaussian, reluModel, rng } from './fakes';
+import { fakePath, gaussian, reluModel, rng } from './fakes';
 
 describe('fitLinear', () => {
   it.each([
@@ -239,5 +240,26 @@ describe('fitQuality', () => {
   it('reports NaN on no pairs and rejects a zero measurement', () => {
     expect(fitQuality([])).toEqual({ within10: Number.NaN, mape: Number.NaN, n: 0 });
     expect(() => fitQuality([{ predicted: 1, measured: 0 }])).toThrow(/measurement 0 is 0/);
+  });
+});
+
+describe('scaleLatency', () => {
+  it('multiplies every prediction: regressions, per-layer times, call and read-back costs', () => {
+    const path = fakePath(0, 0.9, [100, 200, 300]);
+    const base = {
+      ...reluModel(0.5, 0.01, 1.2),
+      layerMs: { l1: 0.7 },
+      callOverheadMs: 0.3,
+      readbackMsPerByte: 1e-4,
+    };
+    const slow = scaleLatency(base, 16);
+    for (const layer of path.layers) {
+      expect(predictLayerMs(slow, layer)).toBeCloseTo(16 * predictLayerMs(base, layer), 9);
+    }
+    expect(predictSliceMs(slow, path.layers)).toBeCloseTo(
+      16 * predictSliceMs(base, path.layers),
+      9,
+    );
+    expect(base.layerMs.l1).toBe(0.7);
   });
 });
