@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerDevice } from './commands/device';
 import { registerEval } from './commands/eval';
+import { registerExperiment } from './commands/experiment';
 import { registerPlan } from './commands/plan';
 import { registerProfile } from './commands/profile';
 import { registerServe } from './commands/serve';
@@ -17,6 +18,7 @@ registerProfile(program);
 registerPlan(program);
 registerServe(program);
 registerDevice(program);
+registerExperiment(program);
 
 try {
   await program.parseAsync(process.argv);

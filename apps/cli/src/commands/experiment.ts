@@ -1,0 +1,244 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import {
+  REPLAY_POLICIES,
+  type ReplayPolicy,
+  type ReplayRequest,
+  type ReplaySummary,
+  replay,
+  summarize,
+} from '@edgent/device';
+import {
+  type BandwidthTrace,
+  type Encoding,
+  parseTrace,
+  scaleLatency,
+  scaleTrace,
+  traceDuration,
+} from '@edgent/planner';
+import { HEADER_BYTES } from '@edgent/protocol';
+import { SingleBar } from 'cli-progress';
+import Table from 'cli-table3';
+import type { Command } from 'commander';
+import { choiceArg, intArg, numberListArg, positiveArg, slowdownArg } from '../args';
+import { writeReplayReport } from '../experiment-report';
+import { plannerPaths, readManifest, readProfile } from '../model-inputs';
+import { defaultModelDir, repoRoot } from '../paths';
+import { parseDuration } from '../units';
+import { UsageError } from './train';
+
+interface ReplayFlags {
+  traces: string;
+  scale: number;
+  intervalMs: number;
+  deadlines: number[];
+  rtt: number;
+  deviceSlowdown: number;
+  modelDir: string;
+  deviceProfile: string;
+  edgeProfile: string;
+  encoding: Encoding;
+  json: boolean;
+  out: string;
+}
+
+/** One policy's results per deadline, as `--json` prints them. */
+export interface ReplayResults {
+  policies: {
+    name: ReplayPolicy;
+    deadlines: ({ deadlineMs: number } & Omit<ReplaySummary, 'plans' | 'requests'> & {
+        requests: number;
+        plans: Record<string, number>;
+      })[];
+  }[];
+}
+
+const DEFAULT_DEADLINES = [10, 20, 30, 50, 100, 200, 300];
+
+export function registerExperiment(program: Command): void {
+  const experiment = program
+    .command('experiment')
+    .description("the paper's evaluation: Edgent against its baselines (sweep, replay, live)");
+
+  experiment
+    .command('replay')
+    .description(
+      'trace-driven replay on a simulated clock: Edgent static and dynamic, the four baselines, an oracle and a clairvoyant',
+    )
+    .option(
+      '--traces <dir>',
+      'a folder of seconds<TAB>Mbit/s traces',
+      join(repoRoot, 'traces', 'norway-hsdpa'),
+    )
+    .option('--scale <f>', 'multiply every rate of the traces by this', positiveArg(1000), 1)
+    .option('--interval-ms <n>', 'a request every this many ms', intArg(1, 60_000), 100)
+    .option('--deadlines <ms,...>', 'deadlines to replay, ms', numberListArg, DEFAULT_DEADLINES)
+    .option('--rtt <time>', 'the true round trip to the edge', parseDuration, 20)
+    .option(
+      '--device-slowdown <n>',
+      'the device N times slower than its profile (its latency model scaled by N)',
+      slowdownArg,
+      1,
+    )
+    .option('--model-dir <dir>', 'the model (manifest with per-exit accuracy)', defaultModelDir)
+    .option(
+      '--device-profile <file>',
+      'device profile (default: the shipped stand-in device)',
+      join(defaultModelDir, 'profiles', 'device.json'),
+    )
+    .option(
+      '--edge-profile <file>',
+      'edge profile (default: the shipped one)',
+      join(defaultModelDir, 'profiles', 'edge.json'),
+    )
+    .option(
+      '--encoding <name>',
+      'payload encoding: float32, float16, int8',
+      choiceArg(['float32', 'float16', 'int8'] as const),
+      'float32',
+    )
+    .option('--json', 'print one JSON object with every policy and deadline on stdout', false)
+    .option(
+      '--out <dir>',
+      'where report.md, report.json and the SVG figures go',
+      join(repoRoot, 'bench', 'reports', 'experiment', 'replay'),
+    )
+    .action(async (flags: ReplayFlags) => {
+      if (flags.deadlines.length === 0 || flags.deadlines.some((d) => !(d > 0))) {
+        throw new UsageError('--deadlines needs one or more deadlines above 0 ms, e.g. 10,30,100');
+      }
+      const manifest = await readManifest(flags.modelDir);
+      const device = await readProfile(flags.deviceProfile, '--device-profile', manifest);
+      const edge = await readProfile(flags.edgeProfile, '--edge-profile', manifest);
+      const traces = await readTraces(resolve(flags.traces), flags.scale);
+      const started = performance.now();
+      const base = {
+        paths: plannerPaths(manifest),
+        device: scaleLatency(device.latency, flags.deviceSlowdown),
+        edge: edge.latency,
+        classes: manifest.architecture.classes,
+        encoding: flags.encoding,
+        headerBytes: HEADER_BYTES,
+        intervalMs: flags.intervalMs,
+        rttMs: flags.rtt,
+      };
+      const jobs = flags.deadlines.length * REPLAY_POLICIES.length * traces.length;
+      const bar = new SingleBar({
+        format:
+          'replaying |{bar}| {value}/{total} trace x policy x deadline runs, {eta_formatted} left',
+        barsize: 24,
+        stream: process.stderr,
+        noTTYOutput: true,
+        notTTYSchedule: 10_000,
+      });
+      bar.start(jobs, 0);
+      const requests = new Map<string, ReplayRequest[]>();
+      /** One trace's requests for the figure of a replayed trace. */
+      const sample: Record<string, ReplayRequest[]> = {};
+      const sampleTrace = traces[0];
+      for (const deadlineMs of flags.deadlines) {
+        for (const policy of REPLAY_POLICIES) {
+          const all: ReplayRequest[] = [];
+          for (const t of traces) {
+            const r = await replay({ ...base, trace: t.trace, deadlineMs }, policy);
+            all.push(...r);
+            if (
+              t === sampleTrace &&
+              deadlineMs === flags.deadlines[Math.floor(flags.deadlines.length / 2)]
+            ) {
+              sample[policy] = r;
+            }
+            bar.increment();
+          }
+          requests.set(`${policy}@${deadlineMs}`, all);
+        }
+      }
+      bar.stop();
+      const results: ReplayResults = {
+        policies: REPLAY_POLICIES.map((name) => ({
+          name,
+          deadlines: flags.deadlines.map((deadlineMs) => ({
+            deadlineMs,
+            ...summarize(requests.get(`${name}@${deadlineMs}`) ?? []),
+          })),
+        })),
+      };
+      const seconds = (performance.now() - started) / 1000;
+      const settings = {
+        traces: flags.traces,
+        traceCount: traces.length,
+        tracedSeconds: traces.reduce((s, t) => s + traceDuration(t.trace), 0),
+        scale: flags.scale,
+        intervalMs: flags.intervalMs,
+        rttMs: flags.rtt,
+        deviceSlowdown: flags.deviceSlowdown,
+        encoding: flags.encoding,
+        device: device.device,
+        edge: edge.device,
+        model: manifest.id,
+        seconds,
+      };
+      const written = await writeReplayReport(resolve(flags.out), {
+        settings,
+        results,
+        sample: sampleTrace
+          ? { name: sampleTrace.name, trace: sampleTrace.trace, requests: sample }
+          : undefined,
+        sampleDeadlineMs: flags.deadlines[Math.floor(flags.deadlines.length / 2)] as number,
+      });
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify(results)}\n`);
+        return;
+      }
+      process.stdout.write(`${replayTable(results)}\n`);
+      process.stdout.write(
+        `${traces.length} traces (${Math.round(settings.tracedSeconds)} s) x${flags.scale}, a request every ${flags.intervalMs} ms, RTT ${flags.rtt} ms, in ${seconds.toFixed(1)} s; report: ${written}\n`,
+      );
+    });
+}
+
+/** Every `*.tsv` trace in `dir`, scaled; a usage error when there is none. */
+async function readTraces(
+  dir: string,
+  scale: number,
+): Promise<{ name: string; trace: BandwidthTrace }[]> {
+  let names: string[];
+  try {
+    names = (await readdir(dir)).filter((n) => n.endsWith('.tsv')).sort();
+  } catch (e) {
+    throw new UsageError(`cannot read --traces ${dir}: ${(e as Error).message}`);
+  }
+  if (names.length === 0) {
+    throw new UsageError(`--traces ${dir} holds no .tsv traces (seconds<TAB>Mbit/s per line)`);
+  }
+  return Promise.all(
+    names.map(async (n) => {
+      const path = join(dir, n);
+      let trace: BandwidthTrace;
+      try {
+        trace = parseTrace(await readFile(path, 'utf8'), path);
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
+      return { name: n.slice(0, -4), trace: scale === 1 ? trace : scaleTrace(trace, scale) };
+    }),
+  );
+}
+
+/** Effective accuracy per policy (rows) and deadline (columns). */
+function replayTable(results: ReplayResults): string {
+  const deadlines = results.policies[0]?.deadlines.map((d) => d.deadlineMs) ?? [];
+  const t = new Table({
+    head: ['effective accuracy (met %)', ...deadlines.map((d) => `${d} ms`)],
+    style: { head: [], border: [] },
+  });
+  for (const p of results.policies) {
+    t.push([
+      p.name,
+      ...p.deadlines.map(
+        (d) => `${(100 * d.effectiveAccuracy).toFixed(1)}% (${(100 * d.metRate).toFixed(0)}%)`,
+      ),
+    ]);
+  }
+  return t.toString();
+}

@@ -1,0 +1,219 @@
+/**
+ * Reports of `edgent experiment`: report.md, report.json and SVG figures
+ * drawn with Vega-Lite (rendered in Node to SVG, no native build).
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { REPLAY_POLICIES, type ReplayPolicy, type ReplayRequest } from '@edgent/device';
+import { describeMachine } from '@edgent/model/node';
+import { type BandwidthTrace, rateAt } from '@edgent/planner';
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import type { ReplayResults } from './commands/experiment';
+
+/** Renders a Vega-Lite spec to SVG text. */
+export async function svgOf(spec: TopLevelSpec): Promise<string> {
+  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
+  const svg = await view.toSVG();
+  view.finalize();
+  return svg;
+}
+
+const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : '–');
+const ms = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : '–');
+
+/** A policy's name as the report reads it. */
+const LABEL: Record<ReplayPolicy, string> = {
+  'edgent-static': 'Edgent (static)',
+  'edgent-dynamic': 'Edgent (dynamic)',
+  'device-only': 'device-only',
+  'edge-only': 'edge-only',
+  'partition-only': 'partition-only (Neurosurgeon)',
+  'exit-only': 'exit-only (BranchyNet)',
+  oracle: 'oracle',
+  clairvoyant: 'clairvoyant',
+};
+
+/** What a replay report is made of. */
+export interface ReplayReportInput {
+  settings: Record<string, unknown> & { seconds: number };
+  results: ReplayResults;
+  /** One trace's requests per policy, for the figure over time. */
+  sample?: {
+    name: string;
+    trace: BandwidthTrace;
+    requests: Partial<Record<ReplayPolicy, ReplayRequest[]>>;
+  };
+  sampleDeadlineMs: number;
+}
+
+/** Writes the replay report into `dir`; returns the path of report.md. */
+export async function writeReplayReport(dir: string, input: ReplayReportInput): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const { results, settings } = input;
+  const rows = results.policies.flatMap((p) =>
+    p.deadlines.map((d) => ({ policy: LABEL[p.name], ...d })),
+  );
+  const byPolicy = (metric: 'effectiveAccuracy' | 'metRate', title: string): TopLevelSpec => ({
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    width: 520,
+    height: 300,
+    data: { values: rows },
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: {
+        field: 'deadlineMs',
+        type: 'quantitative',
+        scale: { type: 'log' },
+        title: 'deadline (ms)',
+      },
+      y: { field: metric, type: 'quantitative', axis: { format: '%' }, title },
+      color: { field: 'policy', type: 'nominal', sort: REPLAY_POLICIES.map((p) => LABEL[p]) },
+      strokeDash: {
+        condition: { test: "indexof(datum.policy, 'Edgent') >= 0", value: [1, 0] },
+        value: [4, 3],
+      },
+    },
+  });
+  await writeFile(
+    join(dir, 'effective-accuracy.svg'),
+    await svgOf(byPolicy('effectiveAccuracy', 'Effective accuracy (accuracy when met, else 0)')),
+  );
+  await writeFile(join(dir, 'met-rate.svg'), await svgOf(byPolicy('metRate', 'Deadline met')));
+  if (input.sample) await writeFile(join(dir, 'trace.svg'), await svgOf(traceFigure(input)));
+
+  const machine = describeMachine();
+  const deadlines = results.policies[0]?.deadlines.map((d) => d.deadlineMs) ?? [];
+  const find = (name: ReplayPolicy, deadlineMs: number) =>
+    results.policies
+      .find((p) => p.name === name)
+      ?.deadlines.find((d) => d.deadlineMs === deadlineMs);
+  const verdict = deadlines.map((d) => {
+    const cells = (['edgent-static', 'edgent-dynamic'] as const).map((e) => {
+      const me = find(e, d)?.effectiveAccuracy ?? Number.NaN;
+      const beats = (['device-only', 'edge-only', 'partition-only', 'exit-only'] as const)
+        .map((b) => {
+          const other = find(b, d)?.effectiveAccuracy ?? Number.NaN;
+          const diff = me - other;
+          return `${b} ${diff >= 0 ? '+' : ''}${(100 * diff).toFixed(1)}`;
+        })
+        .join(', ');
+      const oracle = find('oracle', d)?.effectiveAccuracy ?? Number.NaN;
+      return `${pct(me)} (vs ${beats}; oracle ${(100 * (me - oracle)).toFixed(1)} points)`;
+    });
+    return `| ${d} ms | ${cells.join(' | ')} |`;
+  });
+  const md = [
+    '# Trace-driven replay: Edgent against its baselines',
+    '',
+    `\`edgent experiment replay --traces ${settings.traces} --scale ${settings.scale} --interval-ms ${settings.intervalMs} --rtt ${settings.rttMs}ms --device-slowdown ${settings.deviceSlowdown} --encoding ${settings.encoding}\``,
+    '',
+    `${settings.traceCount} traces, ${Math.round(Number(settings.tracedSeconds))} s in all, rates x${settings.scale}; a request every ${settings.intervalMs} ms (one at a time: an arrival while the device is busy is skipped); true RTT ${settings.rttMs} ms. Device: ${settings.device}${Number(settings.deviceSlowdown) > 1 ? `, slowed x${settings.deviceSlowdown}` : ''}; edge: ${settings.edge}. The device's and the edge's compute are what their profiles predict; the link is the trace. Simulated in ${settings.seconds.toFixed(1)} s on ${machine.cpu} (${machine.cores} cores, Node ${machine.node}).`,
+    '',
+    'Effective accuracy is the exit\'s test accuracy when the deadline was met, else 0, over the requests served. "Missed among feasible" is the share of requests planned to meet the deadline that did not.',
+    '',
+    '## Edgent against each baseline and the oracle (effective accuracy; differences in points)',
+    '',
+    '| deadline | Edgent (static) | Edgent (dynamic) |',
+    '|---|---|---|',
+    ...verdict,
+    '',
+    ...deadlines.flatMap((d) => [
+      `## ${d} ms`,
+      '',
+      '| policy | requests | effective accuracy | met | mean ms | p95 ms | missed among feasible | plans used (exit/partition: share) |',
+      '|---|---|---|---|---|---|---|---|',
+      ...results.policies.map((p) => {
+        const r = find(p.name, d);
+        if (!r) return `| ${LABEL[p.name]} | – |`;
+        const top = Object.entries(r.plans)
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, 3)
+          .map(([k, n]) => `${k}: ${pct(n / r.requests)}`)
+          .join(', ');
+        return `| ${LABEL[p.name]} | ${r.requests} | ${pct(r.effectiveAccuracy)} | ${pct(r.metRate)} | ${ms(r.meanMs)} | ${ms(r.p95Ms)} | ${pct(r.missedAmongFeasible)} | ${top} |`;
+      }),
+      '',
+    ]),
+    'Figures: `effective-accuracy.svg`, `met-rate.svg`, and `trace.svg` (one replayed trace with the estimates and the plans).',
+    '',
+  ].join('\n');
+  await writeFile(
+    join(dir, 'report.json'),
+    `${JSON.stringify({ settings, machine, ...results }, null, 2)}\n`,
+  );
+  await writeFile(join(dir, 'report.md'), md);
+  return join(dir, 'report.md');
+}
+
+/** One replayed trace: its rate, each Edgent policy's estimate, and every policy's cut over time. */
+function traceFigure(input: ReplayReportInput): TopLevelSpec {
+  const sample = input.sample as NonNullable<ReplayReportInput['sample']>;
+  const rate: { t: number; kbps: number; series: string }[] = [];
+  const last = sample.requests['edgent-static']?.at(-1)?.atMs ?? 0;
+  for (let t = 0; t <= last; t += Math.max(250, last / 300)) {
+    rate.push({
+      t: t / 1000,
+      kbps: 1000 * rateAt(sample.trace, t / 1000, { atEnd: 'loop' }),
+      series: 'trace',
+    });
+  }
+  // At most about 300 points a series, so the figure stays small.
+  const thin = <T>(xs: readonly T[]) =>
+    xs.filter((_, i) => i % Math.max(1, Math.ceil(xs.length / 300)) === 0);
+  for (const policy of ['edgent-static', 'edgent-dynamic'] as const) {
+    for (const r of thin(sample.requests[policy] ?? [])) {
+      if (r.estimateBps !== undefined) {
+        rate.push({
+          t: r.atMs / 1000,
+          kbps: r.estimateBps / 1000,
+          series: `${LABEL[policy]} estimate`,
+        });
+      }
+    }
+  }
+  const plans = (['edgent-static', 'edgent-dynamic', 'oracle'] as const).flatMap((policy) =>
+    thin(sample.requests[policy] ?? []).map((r) => ({
+      t: r.atMs / 1000,
+      layersOnDevice: r.partition,
+      exit: r.exit,
+      met: r.met ? 'met' : 'missed',
+      policy: LABEL[policy],
+    })),
+  );
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: `Trace ${sample.name} (deadline ${input.sampleDeadlineMs} ms)`,
+    vconcat: [
+      {
+        width: 640,
+        height: 200,
+        data: { values: rate },
+        mark: { type: 'line', interpolate: 'step-after' },
+        encoding: {
+          x: { field: 't', type: 'quantitative', title: 'time (s)' },
+          y: { field: 'kbps', type: 'quantitative', scale: { type: 'symlog' }, title: 'kbit/s' },
+          color: { field: 'series', type: 'nominal', title: null },
+        },
+      },
+      {
+        width: 640,
+        height: 200,
+        data: { values: plans },
+        mark: { type: 'point', size: 10, filled: true },
+        encoding: {
+          x: { field: 't', type: 'quantitative', title: 'time (s)' },
+          y: {
+            field: 'layersOnDevice',
+            type: 'quantitative',
+            title: 'layers on the device (partition)',
+          },
+          color: { field: 'policy', type: 'nominal' },
+          shape: { field: 'met', type: 'nominal', title: null },
+          row: undefined,
+        },
+      },
+    ],
+  } as TopLevelSpec;
+}
