@@ -10,6 +10,7 @@ import { type BandwidthTrace, rateAt } from '@edgent/planner';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import type { ReplayResults } from './commands/experiment';
+import type { SweepResult } from './sweep';
 
 /** Renders a Vega-Lite spec to SVG text. */
 export async function svgOf(spec: TopLevelSpec): Promise<string> {
@@ -216,4 +217,180 @@ function traceFigure(input: ReplayReportInput): TopLevelSpec {
       },
     ],
   } as TopLevelSpec;
+}
+
+/** What a sweep report is made of. */
+export interface SweepReportInput {
+  settings: Record<string, unknown>;
+  results: SweepResult[];
+  rawInputBytes: number;
+}
+
+const kbps = (bps: number) =>
+  bps >= 1e6 ? `${+(bps / 1e6).toPrecision(3)} Mbit/s` : `${+(bps / 1e3).toPrecision(3)} kbit/s`;
+
+/** Writes the sweep report into `dir`; returns the path of report.md. */
+export async function writeSweepReport(dir: string, input: SweepReportInput): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const { settings, results } = input;
+  const sections: string[] = [];
+  for (const r of results) {
+    const x = `x${r.slowdown}`;
+    const fig5: TopLevelSpec = {
+      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+      title: `Edgent's choice (exit/partition) by bandwidth and deadline, device ${x}`,
+      data: {
+        values: r.choices.map((c) => ({
+          ...c,
+          bw: kbps(c.bandwidthBps),
+          label: `${c.exit}/${c.partition}`,
+        })),
+      },
+      width: 640,
+      height: 260,
+      encoding: {
+        x: { field: 'bw', type: 'ordinal', sort: { field: 'bandwidthBps' }, title: 'bandwidth' },
+        y: { field: 'deadlineMs', type: 'ordinal', sort: 'descending', title: 'deadline (ms)' },
+      },
+      layer: [
+        { mark: 'rect', encoding: { color: { field: 'where', type: 'nominal', title: 'runs' } } },
+        { mark: { type: 'text', fontSize: 10 }, encoding: { text: { field: 'label' } } },
+      ],
+    };
+    const fig6: TopLevelSpec = {
+      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+      title: `Predicted latency of the five methods vs deadline, device ${x}`,
+      data: { values: r.methods.map((m) => ({ ...m, bw: kbps(m.bandwidthBps) })) },
+      facet: {
+        column: { field: 'bw', type: 'ordinal', sort: { field: 'bandwidthBps' }, title: null },
+      },
+      spec: {
+        width: 220,
+        height: 220,
+        layer: [
+          {
+            mark: { type: 'line', point: true },
+            encoding: {
+              x: {
+                field: 'deadlineMs',
+                type: 'quantitative',
+                scale: { type: 'log' },
+                title: 'deadline (ms)',
+              },
+              y: {
+                field: 'predictedMs',
+                type: 'quantitative',
+                scale: { type: 'log' },
+                title: 'predicted latency (ms)',
+              },
+              color: { field: 'method', type: 'nominal' },
+            },
+          },
+          {
+            mark: { type: 'line', strokeDash: [2, 2], color: 'black' },
+            encoding: {
+              x: { field: 'deadlineMs', type: 'quantitative' },
+              y: { field: 'deadlineMs', type: 'quantitative' },
+            },
+          },
+        ],
+      },
+    } as TopLevelSpec;
+    await writeFile(join(dir, `fig5-${x}.svg`), await svgOf(fig5));
+    await writeFile(join(dir, `fig6-${x}.svg`), await svgOf(fig6));
+
+    const bandwidths = [...new Set(r.choices.map((c) => c.bandwidthBps))];
+    const deadlines = [...new Set(r.choices.map((c) => c.deadlineMs))];
+    const cell = (b: number, d: number) =>
+      r.choices.find((c) => c.bandwidthBps === b && c.deadlineMs === d);
+    const splits = r.choices.filter((c) => c.where === 'split');
+    const changes = deadlines.flatMap((d) => {
+      const row = bandwidths.map((b) => cell(b, d));
+      const out: string[] = [];
+      for (let i = 1; i < row.length; i++) {
+        const a = row[i - 1];
+        const b = row[i];
+        if (a && b && (a.exit !== b.exit || a.partition !== b.partition)) {
+          out.push(
+            `${d} ms: ${a.exit}/${a.partition} (${a.where}) up to ${kbps(a.bandwidthBps)}, ${b.exit}/${b.partition} (${b.where}) from ${kbps(b.bandwidthBps)}`,
+          );
+        }
+      }
+      return out;
+    });
+    const methods = ['edgent', 'device-only', 'edge-only', 'partition-only', 'exit-only'] as const;
+    sections.push(
+      `## Device ${x}`,
+      '',
+      `### Fig. 5 analogue: Edgent's exit/partition (${settings.encoding}, RTT ${settings.rttMs} ms; * = planned infeasible, the fastest plan)`,
+      '',
+      `| deadline \\ bandwidth | ${bandwidths.map(kbps).join(' | ')} |`,
+      `|---|${bandwidths.map(() => '---').join('|')}|`,
+      ...deadlines.map(
+        (d) =>
+          `| ${d} ms | ${bandwidths
+            .map((b) => {
+              const c = cell(b, d);
+              return c ? `${c.exit}/${c.partition}${c.feasible ? '' : '*'}` : '–';
+            })
+            .join(' | ')} |`,
+      ),
+      '',
+      `Where the choice changes with bandwidth: ${changes.length ? '' : 'nowhere.'}`,
+      ...changes.map((c) => `- ${c}`),
+      '',
+      splits.length
+        ? `Interior cuts (0 < p < end) chosen in ${splits.length} of ${r.choices.length} cells: ${splits.map((c) => `${c.exit}/${c.partition} at ${kbps(c.bandwidthBps)}, ${c.deadlineMs} ms (${c.bytesUp} B)`).join('; ')}.`
+        : `No interior cut (0 < p < end) is chosen in any of the ${r.choices.length} cells.`,
+      '',
+      `### Fig. 6 analogue: each method's plan, predicted ms (effective accuracy: the exit's accuracy if the prediction meets the deadline, else 0)`,
+      '',
+      ...[...new Set(r.methods.map((m) => m.bandwidthBps))].flatMap((b) => [
+        `At ${kbps(b)}:`,
+        '',
+        `| deadline | ${methods.join(' | ')} |`,
+        `|---|${methods.map(() => '---').join('|')}|`,
+        ...deadlines.map(
+          (d) =>
+            `| ${d} ms | ${methods
+              .map((m) => {
+                const c = r.methods.find(
+                  (x) => x.method === m && x.bandwidthBps === b && x.deadlineMs === d,
+                );
+                return c
+                  ? `${c.exit}/${c.partition}: ${c.predictedMs.toFixed(1)} ms, ${pct(c.effectiveAccuracy)}`
+                  : '–';
+              })
+              .join(' | ')} |`,
+        ),
+        '',
+      ]),
+    );
+  }
+  const cuts = results[0]?.cuts ?? [];
+  const md = [
+    '# Sweep: what Edgent chooses, and the five methods, from the profiles',
+    '',
+    `\`edgent experiment sweep --device-slowdown ${results.map((r) => r.slowdown).join(',')} --rtt ${settings.rttMs}ms --encoding ${settings.encoding}\``,
+    '',
+    `Model ${settings.model}; device profile: ${settings.device} (scaled by the slow-down); edge profile: ${settings.edge}. Predictions of the shared planner on these profiles, no clock.`,
+    '',
+    `## Bytes sent at each cut of the last exit (${settings.encoding}, with the ${settings.headerBytes}-byte header)`,
+    '',
+    `An interior cut pays only if it sends fewer bytes than the raw input (${input.rawInputBytes} B + header = ${input.rawInputBytes + Number(settings.headerBytes)} B at p = 0) and saves enough edge compute.`,
+    '',
+    '| p | after layer | bytes up |',
+    '|---|---|---|',
+    ...cuts.map((c) => `| ${c.partition} | ${c.after} | ${c.bytesUp} |`),
+    '',
+    ...sections,
+    'Figures: `fig5-x<N>.svg` (choice by bandwidth and deadline) and `fig6-x<N>.svg` (predicted latency of the five methods vs deadline).',
+    '',
+  ].join('\n');
+  await writeFile(
+    join(dir, 'report.json'),
+    `${JSON.stringify({ settings, machine: describeMachine(), results }, null, 2)}\n`,
+  );
+  await writeFile(join(dir, 'report.md'), md);
+  return join(dir, 'report.md');
 }

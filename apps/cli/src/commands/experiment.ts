@@ -21,10 +21,11 @@ import { SingleBar } from 'cli-progress';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { choiceArg, intArg, numberListArg, positiveArg, slowdownArg } from '../args';
-import { writeReplayReport } from '../experiment-report';
+import { writeReplayReport, writeSweepReport } from '../experiment-report';
 import { plannerPaths, readManifest, readProfile } from '../model-inputs';
 import { defaultModelDir, repoRoot } from '../paths';
-import { parseDuration } from '../units';
+import { logGrid, sweep } from '../sweep';
+import { parseDuration, parseRate, RATE_FORMS } from '../units';
 import { UsageError } from './train';
 
 interface ReplayFlags {
@@ -55,10 +56,132 @@ export interface ReplayResults {
 
 const DEFAULT_DEADLINES = [10, 20, 30, 50, 100, 200, 300];
 
+interface SweepFlags {
+  from: number;
+  to: number;
+  points: number;
+  deadlines: number[];
+  fig6Bandwidths: number[];
+  rtt: number;
+  deviceSlowdown: number[];
+  modelDir: string;
+  deviceProfile: string;
+  edgeProfile: string;
+  encoding: Encoding;
+  json: boolean;
+  out: string;
+}
+
+/** A comma-separated list of rates ("50kbit,300kbit,1.5Mbit"). */
+function rateListArg(value: string): number[] {
+  return value.split(',').map((v) => parseRate(v));
+}
+
+/** A comma-separated list of slow-down factors ("1,8,32"). */
+function slowdownListArg(value: string): number[] {
+  return value.split(',').map((v) => slowdownArg(v));
+}
+
 export function registerExperiment(program: Command): void {
   const experiment = program
     .command('experiment')
     .description("the paper's evaluation: Edgent against its baselines (sweep, replay, live)");
+
+  experiment
+    .command('sweep')
+    .description(
+      "Fig. 5 and Fig. 6 from the profiles: Edgent's exit and cut over bandwidth and deadline, and the five methods vs deadline",
+    )
+    .option('--from <rate>', `lowest bandwidth: ${RATE_FORMS}`, parseRate, 50e3)
+    .option('--to <rate>', 'highest bandwidth', parseRate, 1.5e6)
+    .option('--points <n>', 'bandwidths, log-spaced from --from to --to', intArg(1, 200), 12)
+    .option('--deadlines <ms,...>', 'deadlines, ms', numberListArg, DEFAULT_DEADLINES)
+    .option(
+      '--fig6-bandwidths <rates>',
+      'bandwidths of the five-method comparison',
+      rateListArg,
+      [50e3, 300e3, 1.5e6],
+    )
+    .option('--rtt <time>', 'round trip to the edge', parseDuration, 20)
+    .option(
+      '--device-slowdown <n,...>',
+      'device slow-downs to sweep (its latency model scaled), e.g. 1,8,32',
+      slowdownListArg,
+      [1],
+    )
+    .option('--model-dir <dir>', 'the model (manifest with per-exit accuracy)', defaultModelDir)
+    .option(
+      '--device-profile <file>',
+      'device profile (default: the shipped stand-in device)',
+      join(defaultModelDir, 'profiles', 'device.json'),
+    )
+    .option(
+      '--edge-profile <file>',
+      'edge profile (default: the shipped one)',
+      join(defaultModelDir, 'profiles', 'edge.json'),
+    )
+    .option(
+      '--encoding <name>',
+      'payload encoding: float32, float16, int8',
+      choiceArg(['float32', 'float16', 'int8'] as const),
+      'float32',
+    )
+    .option('--json', 'print the results as one JSON object on stdout', false)
+    .option(
+      '--out <dir>',
+      'where report.md, report.json and the SVG figures go',
+      join(repoRoot, 'bench', 'reports', 'experiment', 'sweep'),
+    )
+    .action(async (flags: SweepFlags) => {
+      if (!(flags.to > flags.from)) throw new UsageError('--to must be above --from');
+      if (flags.deadlines.length === 0 || flags.deadlines.some((d) => !(d > 0))) {
+        throw new UsageError('--deadlines needs one or more deadlines above 0 ms, e.g. 10,30,100');
+      }
+      const manifest = await readManifest(flags.modelDir);
+      const device = await readProfile(flags.deviceProfile, '--device-profile', manifest);
+      const edge = await readProfile(flags.edgeProfile, '--edge-profile', manifest);
+      const paths = plannerPaths(manifest);
+      const results = sweep({
+        paths,
+        device: device.latency,
+        edge: edge.latency,
+        classes: manifest.architecture.classes,
+        encoding: flags.encoding,
+        headerBytes: HEADER_BYTES,
+        rttMs: flags.rtt,
+        bandwidthsBps: logGrid(flags.from, flags.to, flags.points),
+        deadlinesMs: flags.deadlines,
+        fig6BandwidthsBps: flags.fig6Bandwidths,
+        slowdowns: flags.deviceSlowdown,
+      });
+      const settings = {
+        model: manifest.id,
+        device: device.device,
+        edge: edge.device,
+        rttMs: flags.rtt,
+        encoding: flags.encoding,
+        headerBytes: HEADER_BYTES,
+      };
+      const written = await writeSweepReport(resolve(flags.out), {
+        settings,
+        results,
+        rawInputBytes: paths[0]?.rawInputBytes ?? 0,
+      });
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify({ settings, results })}\n`);
+        return;
+      }
+      for (const r of results) {
+        const splits = r.choices.filter((c) => c.where === 'split').length;
+        const where = ['device-only', 'edge-only', 'split'].map(
+          (w) => `${w} ${r.choices.filter((c) => c.where === w).length}`,
+        );
+        process.stdout.write(
+          `device x${r.slowdown}: of ${r.choices.length} bandwidth x deadline cells, ${where.join(', ')}${splits ? '' : ' (no interior cut wins)'}\n`,
+        );
+      }
+      process.stdout.write(`report: ${written}\n`);
+    });
 
   experiment
     .command('replay')
