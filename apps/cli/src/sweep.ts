@@ -138,7 +138,7 @@ export function sweep(input: SweepInput): SweepResult[] {
       }
     }
     const last = input.paths.reduce((a, b) => (b.exit > a.exit ? b : a));
-    const cuts = last.layers.map((layer, i) => ({
+    const cuts = last.layers.map((_, i) => ({
       partition: i,
       after: i === 0 ? '(raw input)' : (last.layers[i - 1]?.name ?? ''),
       bytesUp: bytesUp(last, i, input.encoding, input.headerBytes),

@@ -54,7 +54,7 @@ describe('edgent experiment replay', () => {
           expect(d[key], `${p.name} ${key}`).toBeLessThanOrEqual(1);
         }
         expect(d.meanMs).toBeGreaterThan(0);
-        expect(d.p95Ms).toBeGreaterThanOrEqual(d.meanMs * 0.5);
+        expect(d.p95Ms).toBeGreaterThanOrEqual((d.meanMs ?? 0) * 0.5);
       }
     }
     const clairvoyant = json.policies.find((p) => p.name === 'clairvoyant');

@@ -1,25 +1,15 @@
 import { readFile } from 'node:fs/promises';
-import { extname, join, resolve } from 'node:path';
-import { type Classification, CoInference, EdgeClient, toModelPixels } from '@edgent/device';
-import {
-  type DeviceProfile,
-  DeviceSlowdown,
-  FASHION_MNIST_CLASSES,
-  loadFashionMnist,
-  modelFromWeights,
-  readModelDir,
-  useBackend,
-} from '@edgent/model/node';
+import { extname } from 'node:path';
+import { type Classification, toModelPixels } from '@edgent/device';
+import { FASHION_MNIST_CLASSES, loadFashionMnist } from '@edgent/model/node';
 import type { Encoding } from '@edgent/planner';
-import { wsChannel } from '@edgent/protocol';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
-import { WebSocket } from 'ws';
 import { choiceArg, intArg, slowdownArg } from '../args';
+import { openDevice } from '../device-setup';
 import { defaultModelDir } from '../paths';
-import { PROFILING_DEFAULTS, profileWithProgress } from '../profile-device';
 import { DURATION_FORMS, formatRate, LINK_FORMS, parseDuration, parseLink } from '../units';
 import { UsageError } from './train';
 
@@ -92,49 +82,7 @@ export function registerDevice(program: Command): void {
       const inputs = flags.image
         ? await Promise.all(flags.image.map(readImage))
         : fashionMnist(flags.fashionMnistTest as number);
-      await useBackend(flags.backend);
-      const modelDir = resolve(flags.modelDir);
-      const { manifest, weights } = await readModelDir(modelDir);
-      const model = modelFromWeights(manifest.architecture, weights);
-      const now = () => performance.now();
-      const slowdown =
-        flags.deviceSlowdown > 1 ? new DeviceSlowdown(flags.deviceSlowdown, now) : undefined;
-      // The shipped profiles were both made on this machine: cpu as the device, wasm as the edge.
-      // A slowed device is not the one they describe: it is profiled here, slowed.
-      const profileFile =
-        flags.deviceProfile ??
-        (slowdown
-          ? undefined
-          : join(modelDir, 'profiles', flags.backend === 'cpu' ? 'device.json' : 'edge.json'));
-      if (!profileFile) {
-        process.stderr.write(
-          `Profiling this device (tfjs ${flags.backend}) slowed x${flags.deviceSlowdown}; it takes about that many times as long as unslowed\n`,
-        );
-      }
-      const deviceProfile = profileFile
-        ? (JSON.parse(await readFile(profileFile, 'utf8')) as DeviceProfile)
-        : await profileWithProgress(model, manifest.hash, {
-            ...PROFILING_DEFAULTS,
-            backend: flags.backend,
-            deviceSlowdown: flags.deviceSlowdown,
-          });
-
-      const client = await EdgeClient.connect(await openSocket(flags.edge, flags.token), {
-        model: { id: manifest.id, hash: manifest.hash },
-        now: () => performance.now(),
-        client: { name: 'edgent device', backend: flags.backend },
-      });
-      const edgeProfile = (await client.profile()) as unknown as DeviceProfile;
-      const co = new CoInference({
-        model,
-        manifest,
-        device: deviceProfile.latency,
-        edge: edgeProfile.latency,
-        encoding: flags.encoding,
-        now,
-        ...(slowdown ? { slowdown } : {}),
-      });
-      co.setEdge(client);
+      const { co, client, manifest, edgeProfile, slowdown, profileFile } = await openDevice(flags);
       const say = (line: string) => {
         if (!flags.json) process.stdout.write(`${line}\n`);
       };
@@ -278,35 +226,4 @@ async function readImage(file: string): Promise<Input> {
     );
   }
   throw new UsageError(`--image ${file}: only .png, .jpg and .jpeg files are read here`);
-}
-
-async function openSocket(edge: string, token: string | undefined) {
-  let url: URL;
-  try {
-    url = new URL(edge);
-  } catch {
-    throw new UsageError(`--edge ${edge} is not a URL; e.g. http://localhost:8080`);
-  }
-  if (url.protocol === 'http:' || url.protocol === 'https:') {
-    url.protocol = url.protocol === 'http:' ? 'ws:' : 'wss:';
-  }
-  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
-    throw new UsageError(`--edge ${edge}: expected an http(s):// or ws(s):// URL`);
-  }
-  if (url.pathname === '/' || url.pathname === '') url.pathname = '/ws';
-  const socket = new WebSocket(url, token ? { headers: { authorization: `Bearer ${token}` } } : {});
-  await new Promise<void>((ok, fail) => {
-    socket.once('open', () => ok());
-    socket.once('unexpected-response', (_req, res) =>
-      fail(
-        new UsageError(
-          `the edge at ${url} answered HTTP ${res.statusCode} to the WebSocket upgrade`,
-        ),
-      ),
-    );
-    socket.once('error', (e) =>
-      fail(new UsageError(`cannot reach the edge at ${url}: ${e.message}`)),
-    );
-  });
-  return wsChannel(socket as never);
 }

@@ -1,0 +1,126 @@
+/**
+ * The device in Node, set up as `edgent device` and `edgent experiment live`
+ * use it: the tfjs backend, the model, this device's profile (the shipped
+ * one, a given file, or measured now when the device is slowed), the session
+ * with the edge and its profile, and the CoInference over them.
+ */
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { CoInference, EdgeClient } from '@edgent/device';
+import {
+  type DeviceProfile,
+  DeviceSlowdown,
+  type ModelManifest,
+  type MultiExitModel,
+  modelFromWeights,
+  readModelDir,
+  useBackend,
+} from '@edgent/model/node';
+import type { Encoding } from '@edgent/planner';
+import { wsChannel } from '@edgent/protocol';
+import { WebSocket } from 'ws';
+import { UsageError } from './commands/train';
+import { PROFILING_DEFAULTS, profileWithProgress } from './profile-device';
+
+/** How to set the device up. */
+export interface DeviceSetup {
+  edge: string;
+  token?: string;
+  backend: 'cpu' | 'wasm';
+  modelDir: string;
+  deviceProfile?: string;
+  deviceSlowdown: number;
+  encoding: Encoding;
+}
+
+/** A device connected to the edge. */
+export interface OpenDevice {
+  co: CoInference;
+  client: EdgeClient;
+  manifest: ModelManifest;
+  model: MultiExitModel;
+  edgeProfile: DeviceProfile;
+  deviceProfile: DeviceProfile;
+  /** The profile file used; undefined when the slowed device was profiled now. */
+  profileFile: string | undefined;
+  slowdown: DeviceSlowdown | undefined;
+}
+
+/** Sets the device up and connects it to the edge (see the module comment). */
+export async function openDevice(flags: DeviceSetup): Promise<OpenDevice> {
+  await useBackend(flags.backend);
+  const modelDir = resolve(flags.modelDir);
+  const { manifest, weights } = await readModelDir(modelDir);
+  const model = modelFromWeights(manifest.architecture, weights);
+  const now = () => performance.now();
+  const slowdown =
+    flags.deviceSlowdown > 1 ? new DeviceSlowdown(flags.deviceSlowdown, now) : undefined;
+  // The shipped profiles were both made on this machine: cpu as the device, wasm as the edge.
+  // A slowed device is not the one they describe: it is profiled here, slowed.
+  const profileFile =
+    flags.deviceProfile ??
+    (slowdown
+      ? undefined
+      : join(modelDir, 'profiles', flags.backend === 'cpu' ? 'device.json' : 'edge.json'));
+  if (!profileFile) {
+    process.stderr.write(
+      `Profiling this device (tfjs ${flags.backend}) slowed x${flags.deviceSlowdown}; it takes about that many times as long as unslowed\n`,
+    );
+  }
+  const deviceProfile = profileFile
+    ? (JSON.parse(await readFile(profileFile, 'utf8')) as DeviceProfile)
+    : await profileWithProgress(model, manifest.hash, {
+        ...PROFILING_DEFAULTS,
+        backend: flags.backend,
+        deviceSlowdown: flags.deviceSlowdown,
+      });
+  const client = await EdgeClient.connect(await openSocket(flags.edge, flags.token), {
+    model: { id: manifest.id, hash: manifest.hash },
+    now,
+    client: { name: 'edgent device', backend: flags.backend },
+  });
+  const edgeProfile = (await client.profile()) as unknown as DeviceProfile;
+  const co = new CoInference({
+    model,
+    manifest,
+    device: deviceProfile.latency,
+    edge: edgeProfile.latency,
+    encoding: flags.encoding,
+    now,
+    ...(slowdown ? { slowdown } : {}),
+  });
+  co.setEdge(client);
+  return { co, client, manifest, model, edgeProfile, deviceProfile, profileFile, slowdown };
+}
+
+/** An open WebSocket channel to the edge's /ws (an http(s) URL is mapped to ws(s)). */
+export async function openSocket(edge: string, token: string | undefined) {
+  let url: URL;
+  try {
+    url = new URL(edge);
+  } catch {
+    throw new UsageError(`--edge ${edge} is not a URL; e.g. http://localhost:8080`);
+  }
+  if (url.protocol === 'http:' || url.protocol === 'https:') {
+    url.protocol = url.protocol === 'http:' ? 'ws:' : 'wss:';
+  }
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
+    throw new UsageError(`--edge ${edge}: expected an http(s):// or ws(s):// URL`);
+  }
+  if (url.pathname === '/' || url.pathname === '') url.pathname = '/ws';
+  const socket = new WebSocket(url, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+  await new Promise<void>((ok, fail) => {
+    socket.once('open', () => ok());
+    socket.once('unexpected-response', (_req, res) =>
+      fail(
+        new UsageError(
+          `the edge at ${url} answered HTTP ${res.statusCode} to the WebSocket upgrade`,
+        ),
+      ),
+    );
+    socket.once('error', (e) =>
+      fail(new UsageError(`cannot reach the edge at ${url}: ${e.message}`)),
+    );
+  });
+  return wsChannel(socket as never);
+}
