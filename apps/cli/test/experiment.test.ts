@@ -59,11 +59,11 @@ describe('edgent experiment replay', () => {
     }
     const clairvoyant = json.policies.find((p) => p.name === 'clairvoyant');
     for (const p of json.policies) {
-      p.deadlines.forEach((d, i) =>
+      for (const [i, d] of p.deadlines.entries()) {
         expect(clairvoyant?.deadlines[i]?.effectiveAccuracy ?? 0).toBeGreaterThanOrEqual(
           (d.effectiveAccuracy ?? 0) - 1e-9,
-        ),
-      );
+        );
+      }
     }
     for (const f of [
       'report.md',

@@ -21,7 +21,9 @@ import { SingleBar } from 'cli-progress';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { choiceArg, intArg, numberListArg, positiveArg, slowdownArg } from '../args';
-import { writeReplayReport, writeSweepReport } from '../experiment-report';
+import { openDevice } from '../device-setup';
+import { writeLiveReport, writeReplayReport, writeSweepReport } from '../experiment-report';
+import { liveTable, runLive } from '../live';
 import { plannerPaths, readManifest, readProfile } from '../model-inputs';
 import { defaultModelDir, repoRoot } from '../paths';
 import { logGrid, sweep } from '../sweep';
@@ -55,6 +57,22 @@ export interface ReplayResults {
 }
 
 const DEFAULT_DEADLINES = [10, 20, 30, 50, 100, 200, 300];
+
+interface LiveFlags {
+  edge: string;
+  token?: string;
+  bandwidths: number[];
+  delay: number;
+  deadlines: number[];
+  images: number;
+  backend: 'cpu' | 'wasm';
+  deviceProfile?: string;
+  deviceSlowdown: number;
+  modelDir: string;
+  encoding: Encoding;
+  json: boolean;
+  out: string;
+}
 
 interface SweepFlags {
   from: number;
@@ -181,6 +199,84 @@ export function registerExperiment(program: Command): void {
         );
       }
       process.stdout.write(`report: ${written}\n`);
+    });
+
+  experiment
+    .command('live')
+    .description(
+      'real co-inference through a running edge over a grid of emulated links and deadlines, against the simulation of the same cells',
+    )
+    .requiredOption('--edge <url>', 'the edge, e.g. http://localhost:8080')
+    .option('--token <secret>', 'bearer token the edge asks for')
+    .option(
+      '--bandwidths <rates>',
+      `emulated link rates: ${RATE_FORMS}, comma-separated`,
+      rateListArg,
+      [300e3, 1e6, 3e6, 10e6],
+    )
+    .option('--delay <time>', 'one-way delay of the emulated link', parseDuration, 5)
+    .option('--deadlines <ms,...>', 'deadlines, ms', numberListArg, [30, 50, 100, 300])
+    .option('--images <n>', 'Fashion-MNIST test images per cell', intArg(1, 10_000), 30)
+    .option(
+      '--backend <name>',
+      'tfjs backend of this device: cpu (the shipped stand-in device) or wasm',
+      choiceArg(['cpu', 'wasm'] as const),
+      'cpu',
+    )
+    .option('--device-profile <file>', "this device's profile (default: the shipped one)")
+    .option(
+      '--device-slowdown <n>',
+      'emulate a device N times slower (profiled first, unless --device-profile)',
+      slowdownArg,
+      1,
+    )
+    .option('--model-dir <dir>', 'the model (the one the edge serves)', defaultModelDir)
+    .option(
+      '--encoding <name>',
+      'payload encoding: float32, float16, int8',
+      choiceArg(['float32', 'float16', 'int8'] as const),
+      'float32',
+    )
+    .option('--json', 'print the cells as one JSON object on stdout', false)
+    .option(
+      '--out <dir>',
+      'where report.md and report.json go',
+      join(repoRoot, 'bench', 'reports', 'experiment', 'live'),
+    )
+    .action(async (flags: LiveFlags) => {
+      if (flags.deadlines.length === 0 || flags.deadlines.some((d) => !(d > 0))) {
+        throw new UsageError('--deadlines needs one or more deadlines above 0 ms, e.g. 30,100');
+      }
+      const setup = await openDevice({
+        edge: flags.edge,
+        ...(flags.token ? { token: flags.token } : {}),
+        backend: flags.backend,
+        modelDir: flags.modelDir,
+        ...(flags.deviceProfile ? { deviceProfile: flags.deviceProfile } : {}),
+        deviceSlowdown: flags.deviceSlowdown,
+        encoding: flags.encoding,
+      });
+      const cells = await runLive(setup, flags);
+      setup.client.close();
+      const written = await writeLiveReport(resolve(flags.out), {
+        settings: {
+          edge: flags.edge,
+          backend: flags.backend,
+          deviceSlowdown: flags.deviceSlowdown,
+          delayMs: flags.delay,
+          images: flags.images,
+          encoding: flags.encoding,
+          device: setup.deviceProfile.device,
+          edgeDevice: setup.edgeProfile.device,
+          model: setup.manifest.id,
+        },
+        cells,
+      });
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify({ cells })}\n`);
+        return;
+      }
+      process.stdout.write(`${liveTable(cells)}\nreport: ${written}\n`);
     });
 
   experiment
