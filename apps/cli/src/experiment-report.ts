@@ -439,7 +439,7 @@ export async function writeLiveReport(
             title: 'measured',
           },
           color: { field: 'link', type: 'nominal', sort: { field: 'bandwidthBps' } },
-          shape: { field: 'deadlineMs', type: 'ordinal', title: 'deadline (ms)' },
+          shape: { field: 'deadlineMs', type: 'nominal', title: 'deadline (ms)' },
         },
       },
       {

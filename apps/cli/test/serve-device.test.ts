@@ -135,6 +135,45 @@ describe('edgent serve and edgent device', () => {
     expect(r.code).toBe(2);
   });
 
+  it('experiment live: measures a cell through the edge and simulates it beside', async () => {
+    const out = join(tmpdir(), `edgent-live-${process.pid}`);
+    const r = await runCli([
+      'experiment',
+      'live',
+      '--edge',
+      url,
+      '--bandwidths',
+      '2Mbit',
+      '--deadlines',
+      '100',
+      '--images',
+      '3',
+      '--json',
+      '--out',
+      out,
+    ]);
+    expect(r.code).toBe(0);
+    const { cells } = JSON.parse(r.stdout) as {
+      cells: {
+        requests: number;
+        measured: { metRate: number };
+        simulated: { metRate: number };
+        within25: number;
+        measuredBps: number;
+      }[];
+    };
+    expect(cells).toHaveLength(1);
+    const [cell] = cells;
+    expect(cell?.requests).toBe(3);
+    for (const x of [cell?.measured.metRate, cell?.simulated.metRate, cell?.within25]) {
+      expect(x).toBeGreaterThanOrEqual(0);
+      expect(x).toBeLessThanOrEqual(1);
+    }
+    // The device measured the emulated 2 Mbit/s, not told it: within a factor of 2.
+    expect(cell?.measuredBps).toBeGreaterThan(1e6);
+    expect(cell?.measuredBps).toBeLessThan(4e6);
+  }, 120_000);
+
   it('closes cleanly on SIGINT, exit 0', async () => {
     edge.child.kill('SIGINT');
     expect((await edge.exited).code).toBe(0);
