@@ -152,7 +152,7 @@ export async function replay(
   const now = () => clock;
   const link = new LinkPolicy(now);
   const idle = new IdleProbe();
-  const { trace, deadlineMs, rttMs, headerBytes } = scenario;
+  const { trace, deadlineMs, headerBytes } = scenario;
   const endMs = 1000 * (scenario.durationS ?? traceDuration(trace));
   const dynamic =
     policy === 'edgent-dynamic'
