@@ -11,6 +11,7 @@ import { ResultPanel } from './components/ResultPanel';
 import { RuntimePanel } from './components/RuntimePanel';
 import { SessionPanel } from './components/SessionPanel';
 import { StatusBanner } from './components/StatusBanner';
+import { SweepPanel } from './components/SweepPanel';
 import { useAppState } from './ui/engine-context';
 import { formatBytes } from './ui/format';
 
@@ -50,6 +51,7 @@ export function App() {
         <div className="column">
           <ResultPanel />
           <SessionPanel />
+          <SweepPanel />
         </div>
         <div className="column">
           <EdgePanel />

@@ -60,6 +60,19 @@ export const T = {
    * data-applied on it: the factor in force.
    */
   deviceSlowdown: 'device-slowdown',
+  /**
+   * The sweep (SweepPanel): `sweepImages` <input> images per preset, `sweepRun` button,
+   * `sweepStatus` text 'idle' | 'running' | 'done' | 'failed' (data-done, data-total),
+   * `sweepTable` with one row `sweep-row-<i>` per preset (data-preset, data-met-edgent,
+   * data-estimate-bps), `sweepCsv` and `sweepJson` export buttons.
+   */
+  sweepImages: 'sweep-images',
+  sweepRun: 'sweep-run',
+  sweepStatus: 'sweep-status',
+  sweepTable: 'sweep-table',
+  sweepRow: (i: number) => `sweep-row-${i}`,
+  sweepCsv: 'sweep-csv',
+  sweepJson: 'sweep-json',
   deviceSlowdownCustom: 'device-slowdown-custom',
   deviceSlowdownApply: 'device-slowdown-apply',
   /** <input type=number> rate in kbit/s (fixed mode). */

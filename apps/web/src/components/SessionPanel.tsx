@@ -2,19 +2,8 @@ import { logToCsv, logToJson, summarise } from '../session/summary';
 import { T } from '../testids';
 import { useAppState } from '../ui/engine-context';
 import { formatPercent } from '../ui/format';
+import { download } from './download';
 import { Panel } from './Panel';
-
-/** Starts a download of `text` as `name`. */
-function download(name: string, type: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
 
 /**
  * The session so far: answers, accuracy where the true class was known,

@@ -33,7 +33,14 @@ import {
   httpsAlternative,
 } from '../edge/api';
 import { EdgeConnection, edgeSocketUrl } from '../edge/connection';
-import { describeLink, type LinkForm, linkSettingsOf } from '../edge/link-settings';
+import {
+  DEFAULT_LINK_FORM,
+  describeLink,
+  LINK_PRESETS,
+  type LinkForm,
+  linkSettingsOf,
+  presetForm,
+} from '../edge/link-settings';
 import {
   availableBackends,
   type BackendName,
@@ -56,6 +63,7 @@ import {
   type Mode,
   type ShownInput,
 } from './state';
+import { type SweepAnswer, type SweepRow, sweepRow } from './sweep';
 
 const BACKEND_KEY = 'edgent/backend';
 const STATISTIC_KEY = 'edgent/profile-statistic';
@@ -404,14 +412,60 @@ export class Engine {
 
   /** Classifies model-input pixels (through the queue); the answer lands in the state. */
   async classify(pixels: Uint8Array, meta: Omit<ShownInput, 'pixels'>): Promise<void> {
+    await this.classifyShown(pixels, meta).catch((e: unknown) =>
+      this.update({ classifyError: message(e) }),
+    );
+  }
+
+  /** Classifies and shows the answer; rejects when it failed. */
+  private async classifyShown(
+    pixels: Uint8Array,
+    meta: Omit<ShownInput, 'pixels'>,
+  ): Promise<Classification> {
     this.update({ input: { pixels, ...meta }, busy: true });
     try {
       const r = await this.queue.run(() => this.classifyNow(pixels));
       this.show(r, meta);
-    } catch (e) {
-      this.update({ classifyError: message(e) });
+      return r;
     } finally {
       this.update({ busy: !this.queue.idle });
+    }
+  }
+
+  /**
+   * The page's small experiment: applies each link preset in turn, classifies the first
+   * `perPreset` gallery images at each, and keeps per preset what Edgent measured and what the
+   * baselines predicted on the same inputs (state.sweep). The last preset stays applied.
+   */
+  async runSweep(perPreset: number): Promise<void> {
+    if (this.state.sweep.status === 'running') return;
+    const items = this.state.gallery.items.slice(0, Math.max(1, Math.floor(perPreset)));
+    const total = LINK_PRESETS.length * items.length;
+    const rows: SweepRow[] = [];
+    this.update({ sweep: { status: 'running', done: 0, total, rows } });
+    try {
+      if (items.length === 0) throw new Error('the gallery has no images yet');
+      for (const preset of LINK_PRESETS) {
+        this.update({ sweep: { ...this.state.sweep, preset: preset.label } });
+        await this.applyLink(presetForm(preset, DEFAULT_LINK_FORM));
+        if (this.state.link.error) throw new Error(this.state.link.error);
+        const estimate = this.co?.bandwidth?.bps;
+        const answers: SweepAnswer[] = [];
+        for (const item of items) {
+          const r = await this.classifyShown(item.pixels, {
+            source: 'gallery',
+            name: `sweep ${preset.label}: test image ${item.index}`,
+            trueLabel: item.label,
+          });
+          answers.push({ r, correct: r.label === item.label });
+          this.update({ sweep: { ...this.state.sweep, done: this.state.sweep.done + 1 } });
+        }
+        rows.push(sweepRow(preset, this.state.settings.deadlineMs, estimate, answers));
+        this.update({ sweep: { ...this.state.sweep, rows: [...rows] } });
+      }
+      this.update({ sweep: { ...this.state.sweep, status: 'done', preset: undefined } });
+    } catch (e) {
+      this.update({ sweep: { ...this.state.sweep, status: 'failed', error: message(e) } });
     }
   }
 

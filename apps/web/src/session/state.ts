@@ -5,6 +5,7 @@ import type { BackendName, Fallback } from '../runtime/backend';
 import type { Capabilities } from '../runtime/capabilities';
 import type { CachedProfile } from '../runtime/profile-cache';
 import { EMPTY_HISTORY, type History } from './history';
+import type { SweepRow } from './sweep';
 
 /** The page's state, one immutable snapshot per change (read with useSyncExternalStore). */
 
@@ -185,6 +186,16 @@ export interface AppState {
   history: History;
   /** Every answer of the session (bounded), for the summary and the export. */
   log: AnswerRecord[];
+  /** The link presets swept with a few gallery images each (SweepPanel). */
+  sweep: {
+    status: 'idle' | 'running' | 'done' | 'failed';
+    /** Requests done and to do. */
+    done: number;
+    total: number;
+    preset?: string;
+    rows: SweepRow[];
+    error?: string;
+  };
 }
 
 export const INITIAL_STATE: AppState = {
@@ -207,5 +218,6 @@ export const INITIAL_STATE: AppState = {
   camera: { on: false, starting: false },
   gallery: { status: 'loading', items: [] },
   history: EMPTY_HISTORY,
+  sweep: { status: 'idle', done: 0, total: 0, rows: [] },
   log: [],
 };

@@ -105,7 +105,8 @@ export function logToCsv(log: readonly AnswerRecord[]): string {
   return `${[CSV_COLUMNS, ...rows].map((row) => row.map(csvCell).join(',')).join('\r\n')}\r\n`;
 }
 
-function csvCell(value: unknown): string {
+/** One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break. */
+export function csvCell(value: unknown): string {
   const text = String(value);
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
