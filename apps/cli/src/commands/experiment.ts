@@ -1,5 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import {
   REPLAY_POLICIES,
   type ReplayPolicy,
@@ -384,7 +384,7 @@ export function registerExperiment(program: Command): void {
       };
       const seconds = (performance.now() - started) / 1000;
       const settings = {
-        traces: flags.traces,
+        traces: relative(process.cwd(), resolve(flags.traces)) || '.',
         traceCount: traces.length,
         tracedSeconds: traces.reduce((s, t) => s + traceDuration(t.trace), 0),
         scale: flags.scale,
