@@ -80,6 +80,8 @@ describe('edgent experiment replay', () => {
     [['--traces', '/no/such/folder'], /cannot read --traces/],
     [['--deadlines', ''], /deadlines/],
     [['--scale', '0'], /expected a number above 0/],
+    [['--model', 'no-such-model'], /cannot read .*no-such-model.*manifest\.json/],
+    [['--model', 'b-alexnet-fmnist', '--model-dir', '.'], /not both/],
   ])('refuses %j with exit 2', async (args, message) => {
     const r = await runCli(['experiment', 'replay', ...args, '--out', join(dir, 'bad')]);
     expect(r.stderr).toMatch(message);

@@ -37,9 +37,10 @@ interface ReplayFlags {
   deadlines: number[];
   rtt: number;
   deviceSlowdown: number;
-  modelDir: string;
-  deviceProfile: string;
-  edgeProfile: string;
+  model?: string;
+  modelDir?: string;
+  deviceProfile?: string;
+  edgeProfile?: string;
   encoding: Encoding;
   json: boolean;
   out: string;
@@ -82,9 +83,10 @@ interface SweepFlags {
   fig6Bandwidths: number[];
   rtt: number;
   deviceSlowdown: number[];
-  modelDir: string;
-  deviceProfile: string;
-  edgeProfile: string;
+  model?: string;
+  modelDir?: string;
+  deviceProfile?: string;
+  edgeProfile?: string;
   encoding: Encoding;
   json: boolean;
   out: string;
@@ -127,17 +129,10 @@ export function registerExperiment(program: Command): void {
       slowdownListArg,
       [1],
     )
-    .option('--model-dir <dir>', 'the model (manifest with per-exit accuracy)', defaultModelDir)
-    .option(
-      '--device-profile <file>',
-      'device profile (default: the shipped stand-in device)',
-      join(defaultModelDir, 'profiles', 'device.json'),
-    )
-    .option(
-      '--edge-profile <file>',
-      'edge profile (default: the shipped one)',
-      join(defaultModelDir, 'profiles', 'edge.json'),
-    )
+    .option('--model <id>', 'a model shipped under models/ (default: b-alexnet-fmnist)')
+    .option('--model-dir <dir>', 'or the folder of the model (manifest with per-exit accuracy)')
+    .option('--device-profile <file>', "device profile (default: the model's profiles/device.json)")
+    .option('--edge-profile <file>', "edge profile (default: the model's profiles/edge.json)")
     .option(
       '--encoding <name>',
       'payload encoding: float32, float16, int8',
@@ -155,9 +150,10 @@ export function registerExperiment(program: Command): void {
       if (flags.deadlines.length === 0 || flags.deadlines.some((d) => !(d > 0))) {
         throw new UsageError('--deadlines needs one or more deadlines above 0 ms, e.g. 10,30,100');
       }
-      const manifest = await readManifest(flags.modelDir);
-      const device = await readProfile(flags.deviceProfile, '--device-profile', manifest);
-      const edge = await readProfile(flags.edgeProfile, '--edge-profile', manifest);
+      const files = modelFiles(flags);
+      const manifest = await readManifest(files.modelDir);
+      const device = await readProfile(files.deviceProfile, '--device-profile', manifest);
+      const edge = await readProfile(files.edgeProfile, '--edge-profile', manifest);
       const paths = plannerPaths(manifest);
       const results = sweep({
         paths,
@@ -299,17 +295,10 @@ export function registerExperiment(program: Command): void {
       slowdownArg,
       1,
     )
-    .option('--model-dir <dir>', 'the model (manifest with per-exit accuracy)', defaultModelDir)
-    .option(
-      '--device-profile <file>',
-      'device profile (default: the shipped stand-in device)',
-      join(defaultModelDir, 'profiles', 'device.json'),
-    )
-    .option(
-      '--edge-profile <file>',
-      'edge profile (default: the shipped one)',
-      join(defaultModelDir, 'profiles', 'edge.json'),
-    )
+    .option('--model <id>', 'a model shipped under models/ (default: b-alexnet-fmnist)')
+    .option('--model-dir <dir>', 'or the folder of the model (manifest with per-exit accuracy)')
+    .option('--device-profile <file>', "device profile (default: the model's profiles/device.json)")
+    .option('--edge-profile <file>', "edge profile (default: the model's profiles/edge.json)")
     .option(
       '--encoding <name>',
       'payload encoding: float32, float16, int8',
@@ -326,9 +315,10 @@ export function registerExperiment(program: Command): void {
       if (flags.deadlines.length === 0 || flags.deadlines.some((d) => !(d > 0))) {
         throw new UsageError('--deadlines needs one or more deadlines above 0 ms, e.g. 10,30,100');
       }
-      const manifest = await readManifest(flags.modelDir);
-      const device = await readProfile(flags.deviceProfile, '--device-profile', manifest);
-      const edge = await readProfile(flags.edgeProfile, '--edge-profile', manifest);
+      const files = modelFiles(flags);
+      const manifest = await readManifest(files.modelDir);
+      const device = await readProfile(files.deviceProfile, '--device-profile', manifest);
+      const edge = await readProfile(files.edgeProfile, '--edge-profile', manifest);
       const traces = await readTraces(resolve(flags.traces), flags.scale);
       const started = performance.now();
       const base = {
@@ -414,6 +404,28 @@ export function registerExperiment(program: Command): void {
         `${traces.length} traces (${Math.round(settings.tracedSeconds)} s) x${flags.scale}, a request every ${flags.intervalMs} ms, RTT ${flags.rtt} ms, in ${seconds.toFixed(1)} s; report: ${written}\n`,
       );
     });
+}
+
+/** The model folder and profiles from --model / --model-dir and the profile flags. */
+function modelFiles(flags: {
+  model?: string;
+  modelDir?: string;
+  deviceProfile?: string;
+  edgeProfile?: string;
+}): { modelDir: string; deviceProfile: string; edgeProfile: string } {
+  if (flags.model !== undefined && flags.modelDir !== undefined) {
+    throw new UsageError('give --model ID or --model-dir DIR, not both');
+  }
+  if (flags.model !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(flags.model)) {
+    throw new UsageError(`--model ${flags.model}: a model id is a folder name under models/`);
+  }
+  const modelDir =
+    flags.modelDir ?? (flags.model ? join(repoRoot, 'models', flags.model) : defaultModelDir);
+  return {
+    modelDir,
+    deviceProfile: flags.deviceProfile ?? join(modelDir, 'profiles', 'device.json'),
+    edgeProfile: flags.edgeProfile ?? join(modelDir, 'profiles', 'edge.json'),
+  };
 }
 
 /** Every `*.tsv` trace in `dir`, scaled; a usage error when there is none. */
