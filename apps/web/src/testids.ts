@@ -118,6 +118,8 @@ export const T = {
   profileWarning: 'profile-warning',
   /** Present when the shown link estimate predates a lost connection (data-age-s). */
   bandwidthStale: 'bandwidth-stale',
+  /** How long ago the link estimate was measured, and whether it has expired. */
+  bandwidthAge: 'bandwidth-age',
 
   // The result bar: always on screen (bottom), with the camera preview while it runs
   /** The bar; data-request = request number shown. */

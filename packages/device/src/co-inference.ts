@@ -23,7 +23,7 @@ import { encodeTensor, HEADER_BYTES } from '@edgent/protocol';
 import * as tf from '@tensorflow/tfjs-core';
 import type { EdgeClient } from './edge-client';
 import { DeviceError } from './errors';
-import { LinkPolicy } from './link-policy';
+import { type LinkMeasurement, LinkPolicy, type LinkSample } from './link-policy';
 
 /**
  * The device side of Edgent, shared by the page and `edgent device`: it
@@ -75,12 +75,6 @@ export interface CoInferenceOptions {
    * measured with the same slow-down.
    */
   slowdown?: DeviceSlowdown;
-}
-
-/** A probe round's result. */
-export interface LinkMeasurement {
-  bandwidth?: BandwidthEstimate;
-  rttMs: number;
 }
 
 /** Co-inference for one model on this device. */
@@ -147,15 +141,35 @@ export class CoInference {
     return this.link.rttMs;
   }
 
+  /** The link's raw samples after sample `seq` (see LinkPolicy.samplesSince). */
+  samplesSince(seq: number): readonly LinkSample[] {
+    return this.link.samplesSince(seq);
+  }
+
+  /** Since the link was last sampled (transfer or probe), ms; Infinity before any. */
+  get linkAgeMs(): number {
+    return this.link.ageMs();
+  }
+
+  /** Whether the link estimate is too old to plan with (the planner gets the slow-link defaults). */
+  get linkExpired(): boolean {
+    return this.link.expired;
+  }
+
+  /** Whether the link estimate is old enough that a probe is due (while requests flow too). */
+  probeDue(): boolean {
+    return this.edge !== undefined && this.link.probeDue();
+  }
+
   /**
-   * Measures the link with idle probes: an empty one for the round trip,
-   * then `rounds` probes sized to take about 100 ms at the current estimate.
+   * Measures the link with probes: an empty one for the round trip, then
+   * `rounds` probes sized to take about 100 ms at the current estimate;
+   * retried while the rate or the round trip is unknown (see `complete`).
    */
   async measureLink(rounds = 2): Promise<LinkMeasurement> {
     const edge = this.edge;
     if (!edge) throw new DeviceError('EDGENT_ERR_CLOSED', 'no edge to measure the link to');
-    await this.link.measure((bytes) => edge.probe(bytes), rounds);
-    return { bandwidth: this.link.bandwidth, rttMs: this.link.rttMs ?? 0 };
+    return this.link.measure((bytes) => edge.probe(bytes), rounds);
   }
 
   /** Runs every exit path once on a blank input, so the first request does not pay for compiling kernels. */

@@ -12,16 +12,20 @@ import { DeviceError } from './errors';
 /**
  * The journal version's dynamic-bandwidth mode on the device: a configuration
  * map (a plan per bandwidth state and deadline, filled by the Edgent search of
- * a CoInference at start), and a change-point detector fed with the measured
- * bandwidth; the plan switches only when the detector sees the link change.
+ * a CoInference at start), and a change-point detector fed with each raw
+ * bandwidth sample the device takes (not the smoothed estimate, whose lag
+ * would delay every change); the plan switches only when the detector sees
+ * the link change. Refilling the map (new latency models, encoding) keeps the
+ * detector and its segment.
  */
 
 /**
- * What the dynamic mode reads off a device: its link estimate, and the Edgent
+ * What the dynamic mode reads off a device: its link samples, and the Edgent
  * search at a bandwidth (CoInference; or a simulated device in a replay).
  */
 export interface DynamicModeSource {
-  readonly bandwidth: { bps: number } | undefined;
+  /** The raw link samples taken after sample `seq` (LinkPolicy.samplesSince). */
+  samplesSince(seq: number): readonly { seq: number; bps: number }[];
   planAt(bandwidthBps: number, deadlineMs: number): Plan;
 }
 
@@ -77,6 +81,8 @@ export class DynamicMode {
   private deadline: number;
   private readonly states: BandwidthStates;
   private readonly deadlines: readonly number[];
+  /** The last link sample fed to the detector. */
+  private seen = 0;
 
   constructor(
     private readonly co: DynamicModeSource,
@@ -113,11 +119,13 @@ export class DynamicMode {
     return this.planner.switches;
   }
 
-  /** Feeds the CoInference's current bandwidth estimate (no-op without one); returns the plan in force. */
+  /** Feeds the link samples taken since the last call (each once); returns the plan in force. */
   observe(): Plan | undefined {
-    const bps = this.co.bandwidth?.bps;
-    if (bps === undefined) return this.planner.plan;
-    return this.planner.observe(bps);
+    for (const sample of this.co.samplesSince(this.seen)) {
+      this.planner.observe(sample.bps);
+      this.seen = sample.seq;
+    }
+    return this.planner.plan;
   }
 
   /** Changes the deadline; the plan is re-read from the map at once. */
@@ -128,11 +136,12 @@ export class DynamicMode {
 
   /**
    * Refills the map from the CoInference's planner (after its latency models,
-   * encoding or RTT changed) and restarts the detector on the next sample.
+   * encoding or RTT changed); the detector and its segment stay, and the plan
+   * is re-read from the new map.
    */
   rebuild(): void {
     this.map = this.buildMap();
-    this.planner = this.newPlanner();
+    this.planner.setMap(this.map);
   }
 
   private buildMap(): ConfigMap {

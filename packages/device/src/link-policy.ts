@@ -8,26 +8,40 @@ import {
  * How a device knows its link, shared by real co-inference (the page and
  * `edgent device`, through CoInference) and by the replay simulator
  * (`edgent experiment replay`), so that both follow one policy:
- * - idle probes: an empty one for the round trip, then probes sized to take
- *   about 100 ms at the current estimate, grown while they hide in the round
- *   trip's jitter;
- * - every co-inference transfer feeds the estimator, unless its bytes would
- *   take under {@link MIN_WIRE_MS} on the wire at the current estimate;
- * - before any measurement, plan for a slow link: {@link DEFAULT_BANDWIDTH_BPS},
- *   {@link DEFAULT_RTT_MS};
- * - the page probes when no transfer or probe has measured the link for
- *   {@link PROBE_EVERY_MS} ({@link IdleProbe}).
+ * - probes: rounds of an empty one for the round trip and one sized to take
+ *   about 100 ms at the current estimate, grown while it hides in the round
+ *   trip's jitter; rounds are repeated (up to 3 more) while each finds the link more
+ *   than twice or under half the estimate; start-up measurement retries until it has both a round
+ *   trip and a rate, and says when it could not ({@link LinkMeasurement});
+ * - every co-inference transfer feeds the estimator by what was measured on
+ *   the wire (elapsed minus the edge's time minus the round trip): at least
+ *   {@link MIN_WIRE_MS} gives a sample; a shorter one only bounds the rate
+ *   from below (its bytes in under {@link MIN_WIRE_MS}), and is a sample when
+ *   the estimate sits below that bound (the link got faster);
+ * - a probe is due whenever the estimate is older than {@link PROBE_EVERY_MS},
+ *   whether or not requests flow ({@link LinkPolicy.probeDue});
+ * - an estimate older than {@link EXPIRE_MS} has expired: the planner is given
+ *   the slow-link defaults, {@link DEFAULT_BANDWIDTH_BPS} and
+ *   {@link DEFAULT_RTT_MS}, as before any measurement.
  */
 
-/** Transfers shorter than this on the wire (at the current estimate) do not feed the estimator, ms. */
+/** Wire time below which a transfer only bounds the rate from below, ms. */
 export const MIN_WIRE_MS = 5;
 /** Planned with before any measurement: a slow link rather than a fast one, bit/s. */
 export const DEFAULT_BANDWIDTH_BPS = 100_000;
 /** Planned with before the round trip was measured, ms. */
 export const DEFAULT_RTT_MS = 50;
-/** Measure the link when nothing else has for this long, ms. */
+/** Probe the link when the estimate is older than this, ms. */
 export const PROBE_EVERY_MS = 2000;
+/** An estimate older than this is not planned with, ms. */
+export const EXPIRE_MS = 10_000;
+/** Start-up measurement gives up after this many attempts without a rate and a round trip. */
+export const MEASURE_ATTEMPTS = 4;
 
+/** A probe this many times off the estimate is confirmed by more probes at once. */
+const CHANGE_FACTOR = 2;
+/** At most this many confirming probes per measurement. */
+const CONFIRM_ROUNDS = 3;
 const PROBE_MIN_BYTES = 1024;
 const PROBE_MAX_BYTES = 256 * 1024;
 
@@ -50,107 +64,203 @@ export interface TransferSeen {
   edgeMs: number;
 }
 
-/** The link as the device knows it: a bandwidth estimator and a round-trip time. */
+/** What a measurement of the link found. */
+export interface LinkMeasurement {
+  bandwidth?: BandwidthEstimate;
+  /** The measured round trip, ms; undefined when no probe measured it. */
+  rttMs?: number;
+  /** Whether both a rate and a round trip are known. */
+  complete: boolean;
+  /** Probe rounds it took. */
+  attempts: number;
+}
+
+/** One sample the estimator took, numbered from 1 in the order taken. */
+export interface LinkSample {
+  seq: number;
+  bps: number;
+  atMs: number;
+}
+
+/** Samples kept for {@link LinkPolicy.samplesSince}. */
+const SAMPLES_KEPT = 32;
+
+/** What a transfer did to the estimate. */
+export type TransferUse = 'sample' | 'bound' | 'ignored';
+
+/** The link as the device knows it: a bandwidth estimator, a round-trip time, and their age. */
 export class LinkPolicy {
   readonly #estimator: BandwidthEstimator;
   readonly #now: () => number;
-  #rtt: number | undefined;
+  #sampledAt = Number.NEGATIVE_INFINITY;
+  #samples: LinkSample[] = [];
+  #seq = 0;
 
   constructor(now: () => number, estimator: BandwidthEstimator = createBandwidthEstimator()) {
     this.#now = now;
     this.#estimator = estimator;
   }
 
-  /** The current estimate, if any. */
+  /** The current estimate, if any (expired or not: see {@link ageMs}). */
   get bandwidth(): BandwidthEstimate | undefined {
     return this.#estimator.estimate();
   }
 
-  /** The measured round trip, ms, if any. */
+  /** The measured round trip (median of the last probes), ms, if any. */
   get rttMs(): number | undefined {
-    return this.#rtt;
+    return this.#estimator.rtt();
+  }
+
+  /** Since the last sample of the link (transfer or probe), ms; Infinity before any. */
+  ageMs(): number {
+    return this.#now() - this.#sampledAt;
+  }
+
+  /** Whether the estimate is too old to plan with. */
+  get expired(): boolean {
+    return this.ageMs() > EXPIRE_MS;
+  }
+
+  /** Whether a probe is due: the estimate is older than {@link PROBE_EVERY_MS}. */
+  probeDue(): boolean {
+    return this.ageMs() >= PROBE_EVERY_MS;
   }
 
   /** What the planner is given for the link now: the estimates, or the slow-link defaults. */
   input(): { bandwidthBps: number; rttMs: number } {
+    const bps = this.expired ? undefined : this.#estimator.estimate()?.bps;
     return {
-      bandwidthBps: this.#estimator.estimate()?.bps ?? DEFAULT_BANDWIDTH_BPS,
-      rttMs: this.#rtt ?? DEFAULT_RTT_MS,
+      bandwidthBps: bps ?? DEFAULT_BANDWIDTH_BPS,
+      rttMs: this.rttMs ?? DEFAULT_RTT_MS,
     };
   }
 
-  /** Forgets the estimates (e.g. after the link settings change). */
+  /**
+   * The raw samples (bit/s) taken after sample `seq`, oldest first; at most the
+   * last 32. For a change-point detector, which needs the samples themselves
+   * rather than the smoothed estimate.
+   */
+  samplesSince(seq: number): readonly LinkSample[] {
+    return this.#samples.filter((x) => x.seq > seq);
+  }
+
+  #took(bps: number): void {
+    const atMs = this.#now();
+    this.#sampledAt = atMs;
+    this.#samples.push({ seq: ++this.#seq, bps, atMs });
+    if (this.#samples.length > SAMPLES_KEPT) this.#samples.shift();
+  }
+
+  /** Forgets the estimates (e.g. after the link settings change); sample numbers go on. */
   reset(): void {
     this.#estimator.reset();
-    this.#rtt = undefined;
+    this.#samples = [];
+    this.#sampledAt = Number.NEGATIVE_INFINITY;
   }
 
   /**
-   * Measures the link with `probe`: an empty probe for the round trip, then
-   * `rounds` probes sized to take about 100 ms at the current estimate.
+   * Measures the link with `probe`: `rounds` rounds of an empty probe (the
+   * round trip) and one sized to take about 100 ms at the current estimate
+   * (the rate), more while the rate found is far from the estimate. Tries
+   * again, up to {@link MEASURE_ATTEMPTS} times in all, while the rate or the
+   * round trip is still unknown.
    */
-  async measure(probe: (bytes: number) => Promise<ProbeResult>, rounds: number): Promise<void> {
-    const empty = await probe(0);
-    for (let i = 0; i < rounds; i++) {
-      const bps = this.#estimator.estimate()?.bps ?? 1e6;
+  async measure(
+    probe: (bytes: number) => Promise<ProbeResult>,
+    rounds: number,
+  ): Promise<LinkMeasurement> {
+    let attempts = 0;
+    do {
+      attempts++;
+      await this.#measureOnce(probe, rounds);
+    } while (!this.#known() && attempts < MEASURE_ATTEMPTS);
+    return {
+      ...(this.bandwidth ? { bandwidth: this.bandwidth } : {}),
+      ...(this.rttMs !== undefined ? { rttMs: this.rttMs } : {}),
+      complete: this.#known(),
+      attempts,
+    };
+  }
+
+  #known(): boolean {
+    return this.rttMs !== undefined && this.bandwidth !== undefined;
+  }
+
+  async #measureOnce(
+    probe: (bytes: number) => Promise<ProbeResult>,
+    rounds: number,
+  ): Promise<void> {
+    let planned = rounds;
+    for (let i = 0; i < planned; i++) {
+      // Each round pairs an empty probe with a sized one, so a change between rounds cannot mix.
+      const empty = await probe(0);
+      const emptyMs = empty.elapsedMs - empty.edgeMs;
+      if (!Number.isFinite(emptyMs)) continue;
+      const before = this.#estimator.estimate()?.bps;
+      const bps = before ?? 1e6;
       let size = Math.round(Math.min(PROBE_MAX_BYTES, Math.max(PROBE_MIN_BYTES, bps / 80)));
       let big = await probe(size);
       // Two sizes give the rate and the round trip: elapsed = rtt + 8 bytes / rate.
-      let extraMs = big.elapsedMs - big.edgeMs - (empty.elapsedMs - empty.edgeMs);
+      let extraMs = big.elapsedMs - big.edgeMs - emptyMs;
       // On a link much faster than assumed the probe hides in the round trip's jitter: grow it.
       while (extraMs < MIN_WIRE_MS && size < PROBE_MAX_BYTES) {
         size = Math.min(PROBE_MAX_BYTES, size * 8);
         big = await probe(size);
-        extraMs = big.elapsedMs - big.edgeMs - (empty.elapsedMs - empty.edgeMs);
+        extraMs = big.elapsedMs - big.edgeMs - emptyMs;
       }
       const bytes = big.bytesUp - empty.bytesUp;
-      if (extraMs > 0) {
-        const rate = (8 * bytes) / (extraMs / 1000);
-        const wireEmpty = (8 * (empty.bytesUp + empty.bytesDown)) / rate;
-        this.#rtt = Math.max(0, empty.elapsedMs - empty.edgeMs - 1000 * wireEmpty);
-        this.#estimator.observeRtt(this.#rtt || 1e-3);
-      }
-      this.#estimator.observe({
+      // Even the largest probe hid in the jitter: the link is at least this fast.
+      const rate = (8 * bytes) / (Math.max(extraMs, MIN_WIRE_MS) / 1000);
+      if (!(rate > 0 && Number.isFinite(rate))) continue;
+      const wireEmpty = (8 * (empty.bytesUp + empty.bytesDown)) / rate;
+      const rtt = Math.max(0, emptyMs - 1000 * wireEmpty);
+      this.#estimator.observeRtt(rtt || 1e-3);
+      const fed = this.#estimator.observe({
         bytes: big.bytesUp + big.bytesDown,
-        elapsedMs: big.elapsedMs,
+        elapsedMs: Math.max(big.elapsedMs, big.edgeMs + rtt + MIN_WIRE_MS),
         edgeComputeMs: big.edgeMs,
-        rttMs: this.#rtt ?? 0,
+        rttMs: rtt,
         atMs: this.#now(),
       });
+      if (fed === undefined) continue;
+      this.#took(fed);
+      // The link moved by more than CHANGE_FACTOR since the estimate: probe again at once, so that
+      // the new rate outnumbers the old in the estimator's window rather than waiting for it.
+      const moved =
+        before !== undefined && Math.abs(Math.log(fed / before)) > Math.log(CHANGE_FACTOR);
+      if (moved && planned < rounds + CONFIRM_ROUNDS) planned++;
     }
   }
 
   /**
-   * Feeds a co-inference exchange to the estimator, unless its bytes take
-   * under {@link MIN_WIRE_MS} on the wire at the current estimate: then the
-   * round trip's jitter would dominate, and read low. Returns whether it fed.
+   * Feeds a co-inference exchange to the estimator by its measured wire time
+   * (elapsed minus the edge's time minus the round trip): a sample when that
+   * is at least {@link MIN_WIRE_MS}; else the rate is at least its bytes over
+   * {@link MIN_WIRE_MS}, a sample only when the estimate is below that bound.
    */
-  observeTransfer(seen: TransferSeen): boolean {
+  observeTransfer(seen: TransferSeen): TransferUse {
     const bytes = seen.bytesUp + seen.bytesDown;
-    const wireMs = (bytes * 8 * 1000) / (this.#estimator.estimate()?.bps ?? DEFAULT_BANDWIDTH_BPS);
-    if (wireMs < MIN_WIRE_MS) return false;
-    this.#estimator.observe({
+    const rtt = this.rttMs ?? 0;
+    const wireMs = seen.elapsedMs - seen.edgeMs - rtt;
+    if (!(bytes > 0) || !Number.isFinite(wireMs)) return 'ignored';
+    let use: TransferUse = 'sample';
+    let elapsedMs = seen.elapsedMs;
+    if (wireMs < MIN_WIRE_MS) {
+      const boundBps = (8 * bytes * 1000) / MIN_WIRE_MS;
+      const current = this.expired ? undefined : this.#estimator.estimate()?.bps;
+      if (current !== undefined && current >= boundBps) return 'ignored';
+      use = 'bound';
+      elapsedMs = seen.edgeMs + rtt + MIN_WIRE_MS;
+    }
+    const fed = this.#estimator.observe({
       bytes,
-      elapsedMs: seen.elapsedMs,
+      elapsedMs,
       edgeComputeMs: seen.edgeMs,
-      rttMs: this.#rtt ?? 0,
+      rttMs: rtt,
       atMs: this.#now(),
     });
-    return true;
-  }
-}
-
-/** When the page measures the link by itself: after {@link PROBE_EVERY_MS} without a sample. */
-export class IdleProbe {
-  #lastSampleAt = Number.NEGATIVE_INFINITY;
-
-  /** A transfer or a probe measured the link at `now`. */
-  sampled(now: number): void {
-    this.#lastSampleAt = now;
-  }
-
-  /** Whether a probe is due at `now`. */
-  due(now: number): boolean {
-    return now - this.#lastSampleAt >= PROBE_EVERY_MS;
+    if (fed === undefined) return 'ignored';
+    this.#took(fed);
+    return use;
   }
 }

@@ -3,9 +3,10 @@
  * journal version's dynamic-bandwidth evaluation). A device takes a request
  * every `intervalMs` (one at a time: an arrival while it is busy is skipped,
  * as a camera stream skips frames). Each policy is its own device, with the
- * same link policy as the page and `edgent device` (LinkPolicy: probes, the
- * transfer gate, the slow-link defaults; IdleProbe: a probe after 2 s without
- * a link sample) and the same planner and dynamic mode. What is true comes
+ * same link policy as the page and `edgent device` (LinkPolicy: probes,
+ * transfers fed by their measured wire time, a probe whenever the estimate is
+ * older than 2 s, expiry, the slow-link defaults) and the same planner and
+ * dynamic mode. What is true comes
  * from the trace: a message crosses the link at the trace's rate over its
  * transfer (looping, per direction, as the edge's link emulator does), plus
  * half the round trip each way; the device and the edge compute for what
@@ -34,7 +35,7 @@ import {
   transferSeconds,
 } from '@edgent/planner';
 import { DynamicMode } from './dynamic-mode';
-import { IdleProbe, LinkPolicy, type ProbeResult } from './link-policy';
+import { LinkPolicy, type ProbeResult } from './link-policy';
 
 /** The policies a replay compares, in report order. */
 export const REPLAY_POLICIES = [
@@ -151,16 +152,13 @@ export async function replay(
   let clock = 0;
   const now = () => clock;
   const link = new LinkPolicy(now);
-  const idle = new IdleProbe();
   const { trace, deadlineMs, headerBytes } = scenario;
   const endMs = 1000 * (scenario.durationS ?? traceDuration(trace));
   const dynamic =
     policy === 'edgent-dynamic'
       ? new DynamicMode(
           {
-            get bandwidth() {
-              return link.bandwidth;
-            },
+            samplesSince: (seq) => link.samplesSince(seq),
             planAt: (bandwidthBps, d) =>
               planner.plan({ bandwidthBps, rttMs: link.input().rttMs, deadlineMs: d }),
           },
@@ -185,7 +183,6 @@ export async function replay(
   };
   const measure = async (rounds: number) => {
     await link.measure(probe, rounds);
-    idle.sampled(clock);
     dynamic?.observe();
   };
 
@@ -197,7 +194,7 @@ export async function replay(
   for (let arrival = 0; arrival < endMs; arrival += scenario.intervalMs) {
     if (arrival < busyUntil) continue; // busy: this arrival is skipped
     clock = arrival;
-    if (measures && idle.due(clock)) await measure(1);
+    if (measures && link.probeDue()) await measure(1);
     const start = clock;
     const input = { ...link.input(), deadlineMs };
     const trueBps = 1e6 * rateAt(trace, start / 1000, { atEnd: 'loop' });
@@ -212,7 +209,6 @@ export async function replay(
         elapsedMs: transferMs + plan.predicted.edge,
         edgeMs: plan.predicted.edge,
       });
-      idle.sampled(clock);
       dynamic?.observe();
     }
     out.push({

@@ -8,7 +8,7 @@ import {
   tinyMultiExit,
 } from '@edgent/model';
 import { tf, useBackend } from '@edgent/model/node';
-import { createBandwidthEstimator, type LatencyModel } from '@edgent/planner';
+import type { LatencyModel } from '@edgent/planner';
 import {
   type Channel,
   decodeFrame,
@@ -57,22 +57,24 @@ beforeAll(async () => {
 });
 
 function coInference() {
-  const estimator = createBandwidthEstimator({ window: 3 });
   const co = new CoInference({
     model,
     manifest,
     device: flat(20, 'slow device'),
     edge: flat(0.05, 'fast edge'),
     now: () => performance.now(),
-    estimator,
   });
-  let at = 0;
-  /** Feeds a transfer that measures `bps` exactly. */
-  const feed = (bps: number) => {
-    at += 100;
-    estimator.observe({ bytes: bps / 80, elapsedMs: 100, atMs: at });
+  /** The device's link samples, as LinkPolicy keeps them. */
+  const samples: { seq: number; bps: number }[] = [];
+  const source = {
+    samplesSince: (seq: number) => samples.filter((x) => x.seq > seq),
+    planAt: (bps: number, deadlineMs: number) => co.planAt(bps, deadlineMs),
   };
-  return { co, feed };
+  /** Takes a link sample of `bps`. */
+  const feed = (bps: number) => {
+    samples.push({ seq: samples.length + 1, bps });
+  };
+  return { co, source, feed };
 }
 
 /** An edge on `channel` that runs the tail on the same model, as the real one does. */
@@ -183,8 +185,8 @@ describe('DynamicMode', () => {
   });
 
   it('fills the map from the planner and switches plans only when the link changes', () => {
-    const { co, feed } = coInference();
-    const dyn = new DynamicMode(co, { deadlineMs: 100 });
+    const { co, source, feed } = coInference();
+    const dyn = new DynamicMode(source, { deadlineMs: 100 });
     expect(dyn.configMap.plans).toHaveLength(24 * DEFAULT_MAP_DEADLINES_MS.length);
     expect(dyn.observe()).toBeUndefined();
     for (const bps of [5e6, 6e6, 4.5e6, 5.5e6, 5e6, 5.2e6]) {
@@ -206,9 +208,29 @@ describe('DynamicMode', () => {
     expect(dyn.switches).toBeGreaterThanOrEqual(1);
   });
 
+  it('feeds each sample once, however often it is asked; refilling the map keeps the segment', () => {
+    const { source, feed } = coInference();
+    const dyn = new DynamicMode(source, { deadlineMs: 100 });
+    for (const bps of [5e6, 5.2e6, 4.9e6]) feed(bps);
+    dyn.observe();
+    dyn.observe();
+    for (let i = 0; i < 3; i++) {
+      feed(2e4);
+      dyn.observe();
+      dyn.observe();
+    }
+    expect(dyn.changes).toBe(1);
+    const segment = dyn.segmentBps;
+    expect(segment).toBeCloseTo(2e4, -2);
+    dyn.rebuild();
+    expect(dyn.segmentBps).toBe(segment);
+    expect(dyn.changes).toBe(1);
+    expect(dyn.plan).toBeDefined();
+  });
+
   it('re-reads the map when the deadline changes', () => {
-    const { co, feed } = coInference();
-    const dyn = new DynamicMode(co, { deadlineMs: 1 });
+    const { source, feed } = coInference();
+    const dyn = new DynamicMode(source, { deadlineMs: 1 });
     feed(1e4);
     dyn.observe();
     const tight = dyn.plan;

@@ -91,6 +91,50 @@ describe('createBocpd on synthetic piecewise-constant series', () => {
     });
   }
 
+  // One step of `factor` after 100 samples at 1 Mbit/s, noise sd (log units), 3 seeds each.
+  const steps = [2, 4, 10, 100, 1000, 10_000]
+    .flatMap((f) => [f, 1 / f])
+    .flatMap((factor) =>
+      [0.1, 0.2].map((sd) => {
+        const runs = [1, 2, 3].map((seed) => {
+          const noise = seededNormal(seed);
+          const det = createBocpd();
+          let delay = Number.POSITIVE_INFINITY;
+          let falseAlarms = 0;
+          let meanError = Number.NaN;
+          for (let i = 0; i < 140; i++) {
+            const x = Math.log(1e6 * (i >= 100 ? factor : 1)) + sd * noise();
+            if (det.update(x).changed) {
+              if (i < 100) falseAlarms++;
+              else if (delay === Number.POSITIVE_INFINITY) delay = i - 100;
+            }
+            if (i === 105)
+              meanError = Math.exp(det.currentSegmentMean() as number) / (1e6 * factor) - 1;
+          }
+          return { delay, falseAlarms, meanError };
+        });
+        return {
+          factor,
+          sd,
+          delay: Math.max(...runs.map((r) => r.delay)),
+          falseAlarms: runs.reduce((a, r) => a + r.falseAlarms, 0),
+          meanError: Math.max(...runs.map((r) => Math.abs(r.meanError))),
+        };
+      }),
+    );
+  const label = (f: number) => (f >= 1 ? `${f}x up` : `${Math.round(1 / f)}x down`);
+  for (const c of steps) {
+    // Delay: samples after the first at the new level (0: that sample raised the alarm).
+    const large = Math.abs(Math.log(c.factor)) >= 6 * c.sd;
+    it(`step ${label(c.factor)}, sd ${c.sd}: delay ${c.delay} samples (worst of 3 seeds), segment mean off ${(100 * c.meanError).toFixed(1)}% 6 samples in, ${c.falseAlarms} false alarms before it${large ? ' (bounds: delay <= 2, i.e. within 3 samples; mean within 15%)' : ''}`, () => {
+      expect(c.falseAlarms).toBe(0);
+      if (large) {
+        expect(c.delay).toBeLessThanOrEqual(2);
+        expect(c.meanError).toBeLessThan(0.15);
+      }
+    });
+  }
+
   it('without the outlier component (plain Adams & MacKay) the same outliers raise many alarms', () => {
     const noise = seededNormal(1);
     const u = seededRng(101);

@@ -1,6 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { type Classification, toModelPixels } from '@edgent/device';
+import {
+  type Classification,
+  DEFAULT_BANDWIDTH_BPS,
+  DEFAULT_RTT_MS,
+  toModelPixels,
+} from '@edgent/device';
 import { FASHION_MNIST_CLASSES, loadFashionMnist } from '@edgent/model/node';
 import type { Encoding } from '@edgent/planner';
 import Table from 'cli-table3';
@@ -112,11 +117,19 @@ export function registerDevice(program: Command): void {
       await co.warmUp();
       const link = await co.measureLink(3);
       say(
-        `Measured link: ${link.bandwidth ? formatRate(link.bandwidth.bps) : 'unknown'}, RTT ${link.rttMs.toFixed(1)} ms\n`,
+        `Measured link: ${link.bandwidth ? formatRate(link.bandwidth.bps) : 'rate unknown'}, ${
+          link.rttMs === undefined ? 'RTT unknown' : `RTT ${link.rttMs.toFixed(1)} ms`
+        }${link.attempts > 1 ? ` (${link.attempts} attempts)` : ''}${
+          link.complete
+            ? ''
+            : `; planning with a slow link (${formatRate(DEFAULT_BANDWIDTH_BPS)}, RTT ${DEFAULT_RTT_MS} ms) until measured`
+        }\n`,
       );
 
       const results: { input: Input; r: Classification }[] = [];
       for (const [i, input] of inputs.entries()) {
+        // As the page does: the estimate is measured again once it is older than 2 s.
+        if (co.probeDue()) await co.measureLink(1);
         const r = await co.classify(input.pixels, flags.deadline);
         results.push({ input, r });
         if (flags.json) {

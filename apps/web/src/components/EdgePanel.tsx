@@ -1,3 +1,4 @@
+import { EXPIRE_MS, PROBE_EVERY_MS } from '@edgent/device';
 import { T } from '../testids';
 import { useAppState, useEngine } from '../ui/engine-context';
 import { formatRate } from '../ui/format';
@@ -10,8 +11,9 @@ export function EdgePanel() {
   const { connection, link } = s;
   const offline = connection.status !== 'connected';
   const stale = offline && link.bps !== undefined;
-  useTick(1000, stale);
+  useTick(1000, link.bps !== undefined);
   const ageS = link.measuredAt === undefined ? undefined : engine.seconds() - link.measuredAt;
+  const expired = !offline && ageS !== undefined && ageS * 1000 > EXPIRE_MS;
   return (
     <section className="panel" aria-labelledby="edge-h">
       <h2 id="edge-h">Edge</h2>
@@ -33,6 +35,13 @@ export function EdgePanel() {
             : `${formatRate(link.bps)}${link.rttMs === undefined ? '' : `, RTT ${link.rttMs.toFixed(1)} ms`}`}
         </span>
         {link.bps === undefined && !offline && <span className="hint"> measuring…</span>}
+        {link.bps !== undefined && !offline && ageS !== undefined && (
+          <span className={expired ? 'warn' : 'hint'} data-testid={T.bandwidthAge}>
+            {' '}
+            ({expired ? 'expired: ' : ''}measured {ageS.toFixed(0)} s ago
+            {expired ? '; planning for a slow link until measured again' : ''})
+          </span>
+        )}
         {stale && (
           <span
             className="warn"
@@ -46,8 +55,9 @@ export function EdgePanel() {
         )}
       </p>
       <p className="hint">
-        Measured from probes every 2 s when idle and from every co-inference transfer; the planner
-        is never told the simulated rate.
+        Measured by every co-inference transfer long enough to time, and by probes whenever the
+        estimate is over {PROBE_EVERY_MS / 1000} s old; after {EXPIRE_MS / 1000} s without a
+        measurement the planner assumes a slow link. It is never told the simulated rate.
       </p>
       {s.edgeProfile && (
         <p className="hint">

@@ -3,7 +3,6 @@ import {
   CoInference,
   DynamicMode,
   type EdgeClient,
-  IdleProbe,
   type ModelPixels,
   PROBE_EVERY_MS,
 } from '@edgent/device';
@@ -95,8 +94,6 @@ export class Engine {
   private edgeLatency: LatencyModel | undefined;
   private deviceLatency: LatencyModel | undefined;
   private confirmedLink: LinkSettings = { type: 'link', mode: 'off' };
-  /** When the link was last measured: the page probes it after PROBE_EVERY_MS without. */
-  private readonly idleProbe = new IdleProbe();
   private probeQueued = false;
   private monitor: ReturnType<typeof setInterval> | undefined;
   /** Sessions with the edge so far: the first one needs no second fetch of its profile. */
@@ -366,7 +363,6 @@ export class Engine {
   private linkObserved(): void {
     const co = this.co;
     if (!co) return;
-    this.idleProbe.sampled(this.now());
     const estimate = co.bandwidth;
     this.dynamic?.observe();
     let history = estimate
@@ -387,7 +383,10 @@ export class Engine {
         ...this.state.link,
         bps: estimate?.bps,
         rttMs: co.rttMs,
-        ...(estimate ? { measuredAt: this.seconds() } : {}),
+        // When the link was last sampled, not when this was called (a short transfer measures nothing).
+        ...(estimate && Number.isFinite(co.linkAgeMs)
+          ? { measuredAt: this.seconds() - co.linkAgeMs / 1000 }
+          : {}),
       },
       history,
     });
@@ -395,7 +394,7 @@ export class Engine {
 
   private probeIfIdle(): void {
     if (this.probeQueued || !this.co?.edge) return;
-    if (!this.idleProbe.due(this.now())) return;
+    if (!this.co.probeDue()) return;
     this.probeQueued = true;
     void this.queue
       .run(() => this.measureLink(1))

@@ -65,6 +65,8 @@ export interface BandwidthEstimator {
   observe(obs: TransferObservation): number | undefined;
   /** Adds an RTT probe in ms; non-positive or non-finite values are ignored. */
   observeRtt(ms: number): void;
+  /** Median of the recent RTT probes, ms, or undefined before any. */
+  rtt(): number | undefined;
   /** The current estimate, or undefined before any accepted sample. */
   estimate(): BandwidthEstimate | undefined;
   /** Forgets every sample. */
@@ -137,6 +139,8 @@ export function createBandwidthEstimator(opts: BandwidthEstimatorOptions = {}): 
       rttNext = (rttNext + 1) % rttWindow;
       if (rttCount < rttWindow) rttCount++;
     },
+
+    rtt: rttEstimate,
 
     estimate() {
       if (count === 0) return undefined;

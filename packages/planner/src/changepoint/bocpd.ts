@@ -46,7 +46,8 @@ export interface BocpdOptions {
    * Weight of a broad outlier component mixed into each run's predictive
    * (default 0.01; 0 gives plain Adams & MacKay). It bounds how much mass one
    * wild sample can take from a long run; a sample the outlier component
-   * explains better than the Student-t does not update that run's posterior.
+   * explains better than the Student-t does not update that run's posterior
+   * (except the fresh run, r = 0, which always starts from it).
    */
   outlierProb?: number;
   /** Width of the outlier component, a uniform density 1/outlierSpread in x units (default 10). */
@@ -67,7 +68,7 @@ export interface BocpdResult {
 export interface Bocpd {
   /** Feeds one observation. */
   update(x: number): BocpdResult;
-  /** Posterior mean of the most probable non-empty run; undefined before any sample. */
+  /** Mean of the samples of the most probable non-empty run; undefined before any sample. */
   currentSegmentMean(): number | undefined;
   /** Samples seen. */
   readonly samples: number;
@@ -173,7 +174,9 @@ export function createBocpd(opts: BocpdOptions = {}): Bocpd {
           (a + 0.5) * Math.log1p((z * z) / (nu * scale2));
         const hi = Math.max(lt, logOutlier);
         const lp = hi + Math.log1p(Math.exp(-Math.abs(lt - logOutlier)));
-        skip[r] = lt < logOutlier ? 1 : 0;
+        // A fresh run (r = 0, the prior) always learns from x: were it to skip a sample far from
+        // the prior mean, no new segment could ever form at a level 1000x away.
+        skip[r] = r > 0 && lt < logOutlier ? 1 : 0;
         logPred[r] = lp;
         if ((prob[r] as number) > 0 && lp > maxLog) maxLog = lp;
       }
@@ -230,7 +233,12 @@ export function createBocpd(opts: BocpdOptions = {}): Bocpd {
 
     currentSegmentMean() {
       if (t === 0) return undefined;
-      return mu[mapRun(1)] as number;
+      // The run's own data mean: the posterior mean less the prior's pull, which after a jump of
+      // ln 1000 would leave the mean 10-20% short for several samples.
+      const r = mapRun(1);
+      const k = kappa[r] as number;
+      const n = k - kappa0;
+      return n > 0.5 ? ((mu[r] as number) * k - kappa0 * mu0) / n : (mu[r] as number);
     },
 
     get samples() {

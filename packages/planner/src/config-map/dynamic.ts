@@ -23,6 +23,8 @@ export interface DynamicPlanner {
   observe(bandwidthBps: number): Plan;
   /** Changes the deadline and re-reads the map at the current segment's bandwidth. */
   setDeadline(deadlineMs: number): void;
+  /** Replaces the map (e.g. refilled after the latency models changed); the detector keeps its segment. */
+  setMap(map: ConfigMap): void;
   /** The plan in force; undefined before the first sample. */
   readonly plan: Plan | undefined;
   /** The bandwidth the plan was looked up for (the segment mean), bit/s. */
@@ -45,6 +47,7 @@ const FLOOR_BPS = 1;
  */
 export function createDynamicPlanner(map: ConfigMap, opts: DynamicPlannerOptions): DynamicPlanner {
   checkDeadline(opts.deadlineMs);
+  let current = map;
   let deadlineMs = opts.deadlineMs;
   const detector = createBocpd(opts.bocpd);
   let plan: Plan | undefined;
@@ -72,7 +75,7 @@ export function createDynamicPlanner(map: ConfigMap, opts: DynamicPlannerOptions
       if (result.changed) changes++;
       if (first || result.changed) {
         segmentBps = Math.exp(detector.currentSegmentMean() as number);
-        adopt(lookup(map, segmentBps, deadlineMs));
+        adopt(lookup(current, segmentBps, deadlineMs));
       }
       return plan as Plan;
     },
@@ -80,7 +83,12 @@ export function createDynamicPlanner(map: ConfigMap, opts: DynamicPlannerOptions
     setDeadline(ms) {
       checkDeadline(ms);
       deadlineMs = ms;
-      if (segmentBps !== undefined) adopt(lookup(map, segmentBps, deadlineMs));
+      if (segmentBps !== undefined) adopt(lookup(current, segmentBps, deadlineMs));
+    },
+
+    setMap(next) {
+      current = next;
+      if (segmentBps !== undefined) adopt(lookup(current, segmentBps, deadlineMs));
     },
 
     get plan() {

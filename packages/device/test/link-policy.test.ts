@@ -1,0 +1,142 @@
+/**
+ * The device's link policy against a simulated link whose rate the test sets:
+ * a message of `bytes` takes `rtt + 8 bytes / rate` (both directions counted
+ * once, as the policy counts them), on a clock the test moves.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_BANDWIDTH_BPS,
+  DEFAULT_RTT_MS,
+  EXPIRE_MS,
+  LinkPolicy,
+  MEASURE_ATTEMPTS,
+  PROBE_EVERY_MS,
+  type ProbeResult,
+} from '../src/link-policy';
+
+const HEADER = 72;
+const RTT = 20;
+
+/** A link at `bps` with a fixed round trip, and the device's clock. */
+function simulatedLink(bps: number) {
+  const link = {
+    bps,
+    clock: 0,
+    probes: 0,
+    /** What a co-inference exchange of `up` and `down` bytes takes now, ms (edge time 3 ms). */
+    exchange(up: number, down: number) {
+      const elapsedMs = RTT + (8 * (up + down) * 1000) / link.bps + 3;
+      link.clock += elapsedMs;
+      return { bytesUp: up, bytesDown: down, elapsedMs, edgeMs: 3 };
+    },
+    probe: async (bytes: number): Promise<ProbeResult> => {
+      link.probes++;
+      const up = HEADER + bytes;
+      const elapsedMs = RTT + (8 * (up + HEADER) * 1000) / link.bps;
+      link.clock += elapsedMs;
+      return { elapsedMs, bytesUp: up, bytesDown: HEADER, edgeMs: 0 };
+    },
+  };
+  return link;
+}
+
+const within = (value: number | undefined, truth: number, share: number) =>
+  value !== undefined && Math.abs(value - truth) <= share * truth;
+
+describe('LinkPolicy', () => {
+  it('measures the rate and the round trip at start-up, in one attempt on a sane link', async () => {
+    const link = simulatedLink(2e6);
+    const policy = new LinkPolicy(() => link.clock);
+    const m = await policy.measure(link.probe, 2);
+    expect(m.complete).toBe(true);
+    expect(m.attempts).toBe(1);
+    expect(within(m.bandwidth?.bps, 2e6, 0.01)).toBe(true);
+    expect(within(m.rttMs, RTT, 0.01)).toBe(true);
+  });
+
+  it('on a link too fast for its largest probe still measures the round trip, and bounds the rate from below', async () => {
+    const link = simulatedLink(1e12);
+    const policy = new LinkPolicy(() => link.clock);
+    const m = await policy.measure(link.probe, 1);
+    expect(m.complete).toBe(true);
+    expect(within(m.rttMs, RTT, 0.01)).toBe(true);
+    // 256 KiB within 5 ms: at least 419 Mbit/s.
+    expect(m.bandwidth?.bps).toBeGreaterThanOrEqual(400e6);
+  });
+
+  it('retries start-up measurement until it has a rate, and says when it never got one', async () => {
+    const link = simulatedLink(1e6);
+    let broken = 2;
+    const flaky = async (bytes: number) => {
+      const r = await link.probe(bytes);
+      return bytes > 0 && broken-- > 0 ? { ...r, elapsedMs: Number.NaN } : r;
+    };
+    const policy = new LinkPolicy(() => link.clock);
+    const m = await policy.measure(flaky, 1);
+    expect(m).toMatchObject({ complete: true, attempts: 3 });
+
+    const never = new LinkPolicy(() => link.clock);
+    const dead = async (bytes: number) => ({ ...(await link.probe(bytes)), elapsedMs: Number.NaN });
+    const n = await never.measure(dead, 1);
+    expect(n.complete).toBe(false);
+    expect(n.attempts).toBe(MEASURE_ATTEMPTS);
+    expect(never.input()).toEqual({ bandwidthBps: DEFAULT_BANDWIDTH_BPS, rttMs: DEFAULT_RTT_MS });
+  });
+
+  it('follows a drop from 5 Mbit/s to 200 kbit/s with small transfers alone (no longer gated by the old estimate)', async () => {
+    const link = simulatedLink(5e6);
+    const policy = new LinkPolicy(() => link.clock);
+    await policy.measure(link.probe, 2);
+    expect(within(policy.bandwidth?.bps, 5e6, 0.01)).toBe(true);
+    link.bps = 200e3;
+    const uses: string[] = [];
+    for (let i = 0; i < 4; i++) uses.push(policy.observeTransfer(link.exchange(856 + HEADER, 112)));
+    // 1,040 bytes at 5 Mbit/s would be 1.7 ms on the wire, under the 5 ms gate; measured it is 42 ms.
+    expect(uses).toEqual(['sample', 'sample', 'sample', 'sample']);
+    expect(within(policy.input().bandwidthBps, 200e3, 0.05)).toBe(true);
+  });
+
+  it('after a rise, short transfers raise the estimate to the rate they prove, then a due probe measures the rest', async () => {
+    const link = simulatedLink(200e3);
+    const policy = new LinkPolicy(() => link.clock);
+    await policy.measure(link.probe, 2);
+    link.bps = 20e6;
+    const uses: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      uses.push(policy.observeTransfer(link.exchange(856 + HEADER, 112)));
+      link.clock += 100;
+    }
+    // 1,040 bytes in under 5 ms prove at least 1.66 Mbit/s: a bound while the estimate is below it
+    // (the window's median moves once the bounds outnumber the two start-up samples).
+    expect(uses).toEqual(['bound', 'bound', 'bound', 'ignored', 'ignored', 'ignored']);
+    const bound = (8 * (856 + HEADER + 112) * 1000) / 5;
+    expect(within(policy.bandwidth?.bps, bound, 0.01)).toBe(true);
+    // The estimate ages while requests that cannot measure it flow: a probe comes due.
+    expect(policy.probeDue()).toBe(false);
+    for (let i = 0; i < 20 && !policy.probeDue(); i++) {
+      policy.observeTransfer(link.exchange(856 + HEADER, 112));
+      link.clock += 100;
+    }
+    expect(policy.probeDue()).toBe(true);
+    await policy.measure(link.probe, 1);
+    expect(within(policy.bandwidth?.bps, 20e6, 0.3)).toBe(true);
+  });
+
+  it('is due a probe after PROBE_EVERY_MS without a sample, and plans with the slow-link defaults once expired', async () => {
+    const link = simulatedLink(2e6);
+    const policy = new LinkPolicy(() => link.clock);
+    expect(policy.probeDue()).toBe(true);
+    await policy.measure(link.probe, 1);
+    expect(policy.probeDue()).toBe(false);
+    link.clock += PROBE_EVERY_MS;
+    expect(policy.probeDue()).toBe(true);
+    expect(within(policy.input().bandwidthBps, 2e6, 0.01)).toBe(true);
+    link.clock += EXPIRE_MS;
+    expect(policy.expired).toBe(true);
+    expect(policy.input().bandwidthBps).toBe(DEFAULT_BANDWIDTH_BPS);
+    // The round trip is kept: it is the link's, not the load's.
+    expect(within(policy.input().rttMs, RTT, 0.01)).toBe(true);
+    await policy.measure(link.probe, 1);
+    expect(policy.expired).toBe(false);
+  });
+});
