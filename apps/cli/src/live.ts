@@ -79,7 +79,7 @@ export async function runLive(device: OpenDevice, options: LiveOptions): Promise
       const plans: Record<string, number> = {};
       for (let i = 0; i < options.images; i++) {
         bar.increment({ cell: `${bandwidthBps / 1000} kbit/s, ${deadlineMs} ms` });
-        if (co.probeDue()) await co.measureLink(1);
+        if (co.probeDue(deadlineMs)) await co.measureLink(1);
         const r = await co.classify(pixels[i] as Uint8Array, deadlineMs);
         const total = r.measured.total;
         totals.push(total);

@@ -23,7 +23,7 @@ import { encodeTensor, HEADER_BYTES } from '@edgent/protocol';
 import * as tf from '@tensorflow/tfjs-core';
 import type { EdgeClient } from './edge-client';
 import { DeviceError } from './errors';
-import { type LinkMeasurement, LinkPolicy, type LinkSample } from './link-policy';
+import { type LinkMeasurement, LinkPolicy, type LinkSample, planSensitive } from './link-policy';
 
 /**
  * The device side of Edgent, shared by the page and `edgent device`: it
@@ -156,9 +156,20 @@ export class CoInference {
     return this.link.expired;
   }
 
-  /** Whether the link estimate is old enough that a probe is due (while requests flow too). */
-  probeDue(): boolean {
-    return this.edge !== undefined && this.link.probeDue();
+  /**
+   * Whether a probe of the link is due (while requests flow too): see
+   * LinkPolicy.probeDue. With `deadlineMs`, less often while the plan for it
+   * would not change with the estimate.
+   */
+  probeDue(deadlineMs?: number): boolean {
+    if (this.edge === undefined) return false;
+    if (deadlineMs === undefined) return this.link.probeDue();
+    const input = this.planInput(deadlineMs);
+    const sensitive = planSensitive(
+      (bandwidthBps) => this.planner.plan({ ...input, bandwidthBps }),
+      input.bandwidthBps,
+    );
+    return this.link.probeDue(sensitive);
   }
 
   /**

@@ -9,32 +9,48 @@ import {
  * `edgent device`, through CoInference) and by the replay simulator
  * (`edgent experiment replay`), so that both follow one policy:
  * - probes: rounds of an empty one for the round trip and one sized to take
- *   about 100 ms at the current estimate, grown while it hides in the round
+ *   about 50 ms at the current estimate, grown while it hides in the round
  *   trip's jitter; rounds are repeated (up to 3 more) while each finds the link more
  *   than twice or under half the estimate; start-up measurement retries until it has both a round
  *   trip and a rate, and says when it could not ({@link LinkMeasurement});
  * - every co-inference transfer feeds the estimator by what was measured on
- *   the wire (elapsed minus the edge's time minus the round trip): at least
- *   {@link MIN_WIRE_MS} gives a sample; a shorter one only bounds the rate
- *   from below (its bytes in under {@link MIN_WIRE_MS}), and is a sample when
- *   the estimate sits below that bound (the link got faster);
+ *   the wire (elapsed minus the edge's time minus the round trip): long
+ *   enough against the round trip's jitter ({@link LinkPolicy.minTransferMs})
+ *   it gives a sample; a shorter one only bounds the rate from below (its
+ *   bytes in under that time), and is a sample when the estimate sits below
+ *   that bound (the link got faster);
  * - a probe is due whenever the estimate is older than {@link PROBE_EVERY_MS},
- *   whether or not requests flow ({@link LinkPolicy.probeDue});
+ *   whether or not requests flow, and at once when a transfer found the link
+ *   more than twice or under half the estimate, but never more than about a
+ *   tenth of the time ({@link LinkPolicy.probeDue});
  * - an estimate older than {@link EXPIRE_MS} has expired: the planner is given
  *   the slow-link defaults, {@link DEFAULT_BANDWIDTH_BPS} and
  *   {@link DEFAULT_RTT_MS}, as before any measurement.
  */
 
-/** Wire time below which a transfer only bounds the rate from below, ms. */
+/** A probe shorter than this on the wire is grown (it hides in the round trip's jitter), ms. */
 export const MIN_WIRE_MS = 5;
+/**
+ * A co-inference transfer shorter on the wire than this many times the round
+ * trip's jitter (robust sd of the probes' RTTs), and than {@link MIN_WIRE_MS},
+ * only bounds the rate from below: a busy device's or edge's scheduling
+ * would weigh too much in it.
+ */
+export const JITTER_FACTOR = 4;
 /** Planned with before any measurement: a slow link rather than a fast one, bit/s. */
 export const DEFAULT_BANDWIDTH_BPS = 100_000;
 /** Planned with before the round trip was measured, ms. */
 export const DEFAULT_RTT_MS = 50;
 /** Probe the link when the estimate is older than this, ms. */
-export const PROBE_EVERY_MS = 2000;
+export const PROBE_EVERY_MS = 1000;
+/** ... while the plan does not depend on the estimate, ms. */
+export const PROBE_CALM_EVERY_MS = 3000;
 /** An estimate older than this is not planned with, ms. */
 export const EXPIRE_MS = 10_000;
+/** The least uncertainty (sd of log bandwidth) the planner is told of: a link is never certain. */
+export const MIN_LOG_SD = 0.2;
+/** How fast an unmeasured link drifts: sd of log bandwidth after one second without a sample. */
+export const LOG_DRIFT_PER_S = 0.3;
 /** Start-up measurement gives up after this many attempts without a rate and a round trip. */
 export const MEASURE_ATTEMPTS = 4;
 
@@ -42,7 +58,13 @@ export const MEASURE_ATTEMPTS = 4;
 const CHANGE_FACTOR = 2;
 /** At most this many confirming probes per measurement. */
 const CONFIRM_ROUNDS = 3;
-const PROBE_MIN_BYTES = 1024;
+/** A probe is sized to take about this long at the rate it expects, ms. */
+const PROBE_TARGET_MS = 50;
+const PROBE_MIN_BYTES = 256;
+/** Probes take at most about 1 / PROBE_DUTY of the time: the next waits this many rounds' time. */
+const PROBE_DUTY = 10;
+/** Confirming rounds only while a round takes at most this long, ms. */
+const CONFIRM_ROUND_MS = 200;
 const PROBE_MAX_BYTES = 256 * 1024;
 
 /** What a probe of the link returns (EdgeClient.probe, or a simulated link). */
@@ -95,15 +117,41 @@ export class LinkPolicy {
   #sampledAt = Number.NEGATIVE_INFINITY;
   #samples: LinkSample[] = [];
   #seq = 0;
+  /** A transfer found the link far from the estimate (or faster than it): measure it now. */
+  #moved = false;
+  /** How long the last probe round took, ms, and when it ended. */
+  #roundMs = 0;
+  #probedAt = Number.NEGATIVE_INFINITY;
 
-  constructor(now: () => number, estimator: BandwidthEstimator = createBandwidthEstimator()) {
+  readonly #risk: boolean;
+
+  /**
+   * `risk` (default true): the planner is told how uncertain the estimate is
+   * (`bandwidthLogSd`: the spread of the recent samples, at least
+   * {@link MIN_LOG_SD}) and maximises expected effective accuracy; false plans
+   * on the estimate as if it were certain (the paper's search).
+   */
+  constructor(
+    now: () => number,
+    estimator: BandwidthEstimator = createBandwidthEstimator(),
+    options: { risk?: boolean } = {},
+  ) {
     this.#now = now;
     this.#estimator = estimator;
+    this.#risk = options.risk ?? true;
   }
 
   /** The current estimate, if any (expired or not: see {@link ageMs}). */
   get bandwidth(): BandwidthEstimate | undefined {
     return this.#estimator.estimate();
+  }
+
+  /**
+   * The least wire time that makes a transfer a sample, ms: {@link MIN_WIRE_MS},
+   * or {@link JITTER_FACTOR} times the round trip's jitter if more.
+   */
+  minTransferMs(): number {
+    return Math.max(MIN_WIRE_MS, JITTER_FACTOR * this.#estimator.rttJitter());
   }
 
   /** The measured round trip (median of the last probes), ms, if any. */
@@ -121,17 +169,32 @@ export class LinkPolicy {
     return this.ageMs() > EXPIRE_MS;
   }
 
-  /** Whether a probe is due: the estimate is older than {@link PROBE_EVERY_MS}. */
-  probeDue(): boolean {
-    return this.ageMs() >= PROBE_EVERY_MS;
+  /**
+   * Whether a probe is due: the estimate is older than {@link PROBE_EVERY_MS},
+   * or a transfer found the link more than twice or under half the estimate
+   * (or faster than it, a bound). Either way probes keep to about a tenth of
+   * the time: after a round of T ms the next waits at least 10 T. When the
+   * plan would be the same at an eighth and at eight times the estimate
+   * (`sensitive` false, see {@link planSensitive}), the estimate may grow
+   * {@link PROBE_CALM_EVERY_MS} old.
+   */
+  probeDue(sensitive = true): boolean {
+    const rested = this.#now() - this.#probedAt >= PROBE_DUTY * this.#roundMs;
+    const every = sensitive ? PROBE_EVERY_MS : PROBE_CALM_EVERY_MS;
+    return rested && (this.#moved || this.ageMs() >= every);
   }
 
-  /** What the planner is given for the link now: the estimates, or the slow-link defaults. */
-  input(): { bandwidthBps: number; rttMs: number } {
-    const bps = this.expired ? undefined : this.#estimator.estimate()?.bps;
+  /**
+   * What the planner is given for the link now: the estimate, its spread
+   * (see the constructor's `risk`) and the round trip, or the slow-link
+   * defaults.
+   */
+  input(): { bandwidthBps: number; rttMs: number; bandwidthLogSd?: number } {
+    const estimate = this.expired ? undefined : this.#estimator.estimate();
     return {
-      bandwidthBps: bps ?? DEFAULT_BANDWIDTH_BPS,
+      bandwidthBps: estimate?.bps ?? DEFAULT_BANDWIDTH_BPS,
       rttMs: this.rttMs ?? DEFAULT_RTT_MS,
+      ...(this.#risk && estimate ? { bandwidthLogSd: this.#logSd(estimate.logSpread) } : {}),
     };
   }
 
@@ -151,16 +214,26 @@ export class LinkPolicy {
     if (this.#samples.length > SAMPLES_KEPT) this.#samples.shift();
   }
 
+  /** The spread of the samples, grown with the estimate's age (a link drifts), at least MIN_LOG_SD. */
+  #logSd(spread: number): number {
+    const sd = Math.max(MIN_LOG_SD, spread);
+    const ageS = Math.max(0, this.ageMs()) / 1000;
+    return Math.sqrt(sd * sd + LOG_DRIFT_PER_S * LOG_DRIFT_PER_S * ageS);
+  }
+
   /** Forgets the estimates (e.g. after the link settings change); sample numbers go on. */
   reset(): void {
     this.#estimator.reset();
     this.#samples = [];
+    this.#moved = false;
+    this.#roundMs = 0;
+    this.#probedAt = Number.NEGATIVE_INFINITY;
     this.#sampledAt = Number.NEGATIVE_INFINITY;
   }
 
   /**
    * Measures the link with `probe`: `rounds` rounds of an empty probe (the
-   * round trip) and one sized to take about 100 ms at the current estimate
+   * round trip) and one sized to take about 50 ms at the current estimate
    * (the rate), more while the rate found is far from the estimate. Tries
    * again, up to {@link MEASURE_ATTEMPTS} times in all, while the rate or the
    * round trip is still unknown.
@@ -170,6 +243,7 @@ export class LinkPolicy {
     rounds: number,
   ): Promise<LinkMeasurement> {
     let attempts = 0;
+    this.#moved = false;
     do {
       attempts++;
       await this.#measureOnce(probe, rounds);
@@ -192,13 +266,19 @@ export class LinkPolicy {
   ): Promise<void> {
     let planned = rounds;
     for (let i = 0; i < planned; i++) {
+      const roundStart = this.#now();
       // Each round pairs an empty probe with a sized one, so a change between rounds cannot mix.
       const empty = await probe(0);
       const emptyMs = empty.elapsedMs - empty.edgeMs;
       if (!Number.isFinite(emptyMs)) continue;
       const before = this.#estimator.estimate()?.bps;
-      const bps = before ?? 1e6;
-      let size = Math.round(Math.min(PROBE_MAX_BYTES, Math.max(PROBE_MIN_BYTES, bps / 80)));
+      // Sized on the latest sample rather than the estimate: on a link that just collapsed, a probe
+      // sized for the old rate would hold the link for seconds; on one that just rose, it would
+      // hide in the jitter.
+      const bps = this.#samples.at(-1)?.bps ?? before ?? 1e6;
+      let size = Math.round(
+        Math.min(PROBE_MAX_BYTES, Math.max(PROBE_MIN_BYTES, (bps * PROBE_TARGET_MS) / 8000)),
+      );
       let big = await probe(size);
       // Two sizes give the rate and the round trip: elapsed = rtt + 8 bytes / rate.
       let extraMs = big.elapsedMs - big.edgeMs - emptyMs;
@@ -224,19 +304,24 @@ export class LinkPolicy {
       });
       if (fed === undefined) continue;
       this.#took(fed);
+      const roundMs = this.#now() - roundStart;
+      this.#roundMs = roundMs;
+      this.#probedAt = this.#now();
       // The link moved by more than CHANGE_FACTOR since the estimate: probe again at once, so that
-      // the new rate outnumbers the old in the estimator's window rather than waiting for it.
+      // the new rate outnumbers the old in the estimator's window rather than waiting for it;
+      // not on a link so slow that a round holds it for long (a faster one is always quick).
       const moved =
         before !== undefined && Math.abs(Math.log(fed / before)) > Math.log(CHANGE_FACTOR);
-      if (moved && planned < rounds + CONFIRM_ROUNDS) planned++;
+      const quick = fed > (before ?? 0) || roundMs <= CONFIRM_ROUND_MS;
+      if (moved && quick && planned < rounds + CONFIRM_ROUNDS) planned++;
     }
   }
 
   /**
    * Feeds a co-inference exchange to the estimator by its measured wire time
    * (elapsed minus the edge's time minus the round trip): a sample when that
-   * is at least {@link MIN_WIRE_MS}; else the rate is at least its bytes over
-   * {@link MIN_WIRE_MS}, a sample only when the estimate is below that bound.
+   * is at least {@link minTransferMs}; else the rate is at least its bytes
+   * over that time, a sample only when the estimate is below that bound.
    */
   observeTransfer(seen: TransferSeen): TransferUse {
     const bytes = seen.bytesUp + seen.bytesDown;
@@ -245,12 +330,14 @@ export class LinkPolicy {
     if (!(bytes > 0) || !Number.isFinite(wireMs)) return 'ignored';
     let use: TransferUse = 'sample';
     let elapsedMs = seen.elapsedMs;
-    if (wireMs < MIN_WIRE_MS) {
-      const boundBps = (8 * bytes * 1000) / MIN_WIRE_MS;
-      const current = this.expired ? undefined : this.#estimator.estimate()?.bps;
-      if (current !== undefined && current >= boundBps) return 'ignored';
+    const before = this.expired ? undefined : this.#estimator.estimate()?.bps;
+    const minMs = this.minTransferMs();
+    if (wireMs < minMs) {
+      const boundBps = (8 * bytes * 1000) / minMs;
+      if (before !== undefined && before >= boundBps * (1 - 1e-9)) return 'ignored';
       use = 'bound';
-      elapsedMs = seen.edgeMs + rtt + MIN_WIRE_MS;
+      this.#moved = before !== undefined;
+      elapsedMs = seen.edgeMs + rtt + minMs;
     }
     const fed = this.#estimator.observe({
       bytes,
@@ -261,6 +348,26 @@ export class LinkPolicy {
     });
     if (fed === undefined) return 'ignored';
     this.#took(fed);
+    // Far off the estimate: the link changed, or this was an outlier; a probe tells which, now.
+    if (before !== undefined && Math.abs(Math.log(fed / before)) > Math.log(CHANGE_FACTOR)) {
+      this.#moved = true;
+    }
     return use;
   }
+}
+
+/**
+ * Whether the plan depends on the link estimate: `planAt` (the planner at a
+ * bandwidth) gives another exit or cut at an eighth or at eight times
+ * `bandwidthBps`. When it does not, the link need not be probed as often.
+ */
+export function planSensitive(
+  planAt: (bandwidthBps: number) => { exit: number; partition: number },
+  bandwidthBps: number,
+): boolean {
+  const now = planAt(bandwidthBps);
+  return [bandwidthBps / 8, bandwidthBps * 8].some((bps) => {
+    const other = planAt(bps);
+    return other.exit !== now.exit || other.partition !== now.partition;
+  });
 }

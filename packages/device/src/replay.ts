@@ -35,7 +35,7 @@ import {
   transferSeconds,
 } from '@edgent/planner';
 import { DynamicMode } from './dynamic-mode';
-import { LinkPolicy, type ProbeResult } from './link-policy';
+import { LinkPolicy, type ProbeResult, planSensitive } from './link-policy';
 
 /** The policies a replay compares, in report order. */
 export const REPLAY_POLICIES = [
@@ -194,7 +194,9 @@ export async function replay(
   for (let arrival = 0; arrival < endMs; arrival += scenario.intervalMs) {
     if (arrival < busyUntil) continue; // busy: this arrival is skipped
     clock = arrival;
-    if (measures && link.probeDue()) await measure(1);
+    if (measures && link.probeDue(sensitive(planner, link.input(), deadlineMs))) {
+      await measure(1);
+    }
     const start = clock;
     const input = { ...link.input(), deadlineMs };
     const trueBps = 1e6 * rateAt(trace, start / 1000, { atEnd: 'loop' });
@@ -225,6 +227,18 @@ export async function replay(
     });
   }
   return out;
+}
+
+/** Whether the Edgent plan for `deadlineMs` depends on the estimate (as CoInference.probeDue asks). */
+function sensitive(
+  planner: CompiledPlanner,
+  input: { bandwidthBps: number; rttMs: number; bandwidthLogSd?: number },
+  deadlineMs: number,
+): boolean {
+  return planSensitive(
+    (bandwidthBps) => planner.plan({ ...input, bandwidthBps, deadlineMs }),
+    input.bandwidthBps,
+  );
 }
 
 function choose(

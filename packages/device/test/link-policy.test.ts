@@ -23,6 +23,8 @@ function simulatedLink(bps: number) {
     bps,
     clock: 0,
     probes: 0,
+    /** Empty probes: one per round. */
+    empty: 0,
     /** What a co-inference exchange of `up` and `down` bytes takes now, ms (edge time 3 ms). */
     exchange(up: number, down: number) {
       const elapsedMs = RTT + (8 * (up + down) * 1000) / link.bps + 3;
@@ -31,6 +33,7 @@ function simulatedLink(bps: number) {
     },
     probe: async (bytes: number): Promise<ProbeResult> => {
       link.probes++;
+      if (bytes === 0) link.empty++;
       const up = HEADER + bytes;
       const elapsedMs = RTT + (8 * (up + HEADER) * 1000) / link.bps;
       link.clock += elapsedMs;
@@ -80,7 +83,10 @@ describe('LinkPolicy', () => {
     const n = await never.measure(dead, 1);
     expect(n.complete).toBe(false);
     expect(n.attempts).toBe(MEASURE_ATTEMPTS);
-    expect(never.input()).toEqual({ bandwidthBps: DEFAULT_BANDWIDTH_BPS, rttMs: DEFAULT_RTT_MS });
+    expect(never.input()).toMatchObject({
+      bandwidthBps: DEFAULT_BANDWIDTH_BPS,
+      rttMs: DEFAULT_RTT_MS,
+    });
   });
 
   it('follows a drop from 5 Mbit/s to 200 kbit/s with small transfers alone (no longer gated by the old estimate)', async () => {
@@ -96,10 +102,14 @@ describe('LinkPolicy', () => {
     expect(within(policy.input().bandwidthBps, 200e3, 0.05)).toBe(true);
   });
 
-  it('after a rise, short transfers raise the estimate to the rate they prove, then a due probe measures the rest', async () => {
+  it('after a rise, short transfers raise the estimate to the rate they prove and make a probe due at once, which measures the rest', async () => {
     const link = simulatedLink(200e3);
     const policy = new LinkPolicy(() => link.clock);
+    const t0 = link.clock;
     await policy.measure(link.probe, 2);
+    const probedAt = link.clock;
+    const roundMs = (probedAt - t0) / 2;
+    expect(policy.probeDue()).toBe(false);
     link.bps = 20e6;
     const uses: string[] = [];
     for (let i = 0; i < 6; i++) {
@@ -111,15 +121,35 @@ describe('LinkPolicy', () => {
     expect(uses).toEqual(['bound', 'bound', 'bound', 'ignored', 'ignored', 'ignored']);
     const bound = (8 * (856 + HEADER + 112) * 1000) / 5;
     expect(within(policy.bandwidth?.bps, bound, 0.01)).toBe(true);
-    // The estimate ages while requests that cannot measure it flow: a probe comes due.
-    expect(policy.probeDue()).toBe(false);
-    for (let i = 0; i < 20 && !policy.probeDue(); i++) {
-      policy.observeTransfer(link.exchange(856 + HEADER, 112));
-      link.clock += 100;
-    }
+    // Due at once, as far as the probes' share of the time allows: 10 times its last round (about
+    // 100 ms at 200 kbit/s) after it.
+    expect(policy.probeDue()).toBe(link.clock - probedAt >= 10 * roundMs);
+    link.clock = Math.max(link.clock, probedAt + 10 * roundMs);
     expect(policy.probeDue()).toBe(true);
+    const rounds = link.empty;
     await policy.measure(link.probe, 1);
-    expect(within(policy.bandwidth?.bps, 20e6, 0.3)).toBe(true);
+    // The round finds 20 Mbit/s, over twice the estimate: confirmed by 3 more rounds at once.
+    expect(link.empty - rounds).toBe(4);
+    expect(within(policy.bandwidth?.bps, 20e6, 0.05)).toBe(true);
+    expect(policy.probeDue()).toBe(false);
+  });
+
+  it('needs longer transfers to sample when the round trip jitters (a busy device or edge)', async () => {
+    const link = simulatedLink(5e6);
+    const policy = new LinkPolicy(() => link.clock);
+    await policy.measure(link.probe, 1);
+    expect(policy.minTransferMs()).toBe(5);
+    // Round trips of 20 +- 5 ms: a robust sd of 7.4 ms, so a transfer must spend 29.7 ms on the wire.
+    const jittery = async (bytes: number) => {
+      const r = await link.probe(bytes);
+      return { ...r, elapsedMs: r.elapsedMs + (link.empty % 2 ? 5 : -5) };
+    };
+    await policy.measure(jittery, 4);
+    expect(policy.minTransferMs()).toBeGreaterThan(20);
+    // 10 ms of wire at 5 Mbit/s would have been a sample; now it only bounds the rate.
+    const before = policy.bandwidth?.bps as number;
+    expect(policy.observeTransfer(link.exchange(6_250 - 112, 112))).toBe('ignored');
+    expect(policy.bandwidth?.bps).toBe(before);
   });
 
   it('is due a probe after PROBE_EVERY_MS without a sample, and plans with the slow-link defaults once expired', async () => {

@@ -40,6 +40,50 @@ export interface PlanInput {
   rttMs: number;
   /** Latency requirement, ms. */
   deadlineMs: number;
+  /**
+   * How uncertain the bandwidth is: the standard deviation of log bandwidth
+   * (natural log; e.g. 0.2 for about ±20%). When above 0 the planner
+   * maximises expected effective accuracy, accuracy x P(the deadline is met),
+   * the bandwidth log-normal around `bandwidthBps`, and a plan is feasible
+   * when it meets the deadline with probability at least
+   * {@link FEASIBLE_PROBABILITY}. Absent or 0: the paper's search on the
+   * estimate as if it were certain.
+   */
+  bandwidthLogSd?: number;
+}
+
+/** A plan with an uncertain link is called feasible when it meets the deadline this often. */
+export const FEASIBLE_PROBABILITY = 0.9;
+
+/**
+ * P(total <= deadline) for a plan whose compute and round trip take `fixedMs`
+ * and whose bytes take `wireMs` at the estimated rate, the rate log-normal
+ * with standard deviation `sd`: the rate must be at least wireMs / slack of
+ * the estimate.
+ */
+export function meetProbability(
+  fixedMs: number,
+  wireMs: number,
+  deadlineMs: number,
+  sd: number,
+): number {
+  const slack = deadlineMs - fixedMs;
+  if (!(slack > 0)) return 0;
+  if (wireMs <= 0) return 1;
+  const z = Math.log(slack / wireMs) / sd;
+  return normalCdf(z);
+}
+
+/** Standard normal CDF (Abramowitz and Stegun 7.1.26 through erf; error under 1.5e-7). */
+export function normalCdf(z: number): number {
+  const x = Math.abs(z) / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * x);
+  const erf =
+    1 -
+    ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) *
+      t *
+      Math.exp(-x * x);
+  return z >= 0 ? 0.5 * (1 + erf) : 0.5 * (1 - erf);
 }
 
 /** Milliseconds of every layer of every path: `ms[i][j]` is layer j of `paths[i]`. */
@@ -241,6 +285,54 @@ export function compilePlannerFromMs(
     };
   }
 
+  /**
+   * The plan of highest expected effective accuracy (accuracy x P(met)); ties:
+   * the one that needs no link, then the faster. None with P(met) > 0: the
+   * fastest plan overall.
+   */
+  function planUncertain(k: number, rtt: number, deadline: number, sd: number): Plan {
+    let bestC = -1;
+    let bestScore = 0;
+    let bestT = 0;
+    let bestP = 0;
+    let fastC = -1;
+    let fastT = 0;
+    for (let at = 0; at < total; at++) {
+      const isLocal = local[at] === 1;
+      const fixed = isLocal ? (compute[at] as number) : (compute[at] as number) + rtt;
+      const wire = isLocal ? 0 : (bytes[at] as number) * k;
+      const t = fixed + wire;
+      if (fastC < 0 || t < fastT) {
+        fastC = at;
+        fastT = t;
+      }
+      const p = meetProbability(fixed, wire, deadline, sd);
+      if (p <= 0) continue;
+      const score = (paths[pathOf[at] as number] as PlannerPath).accuracy * p;
+      // Ties (P rounds to 1): the certain plan, the one on the device, then the faster.
+      const better =
+        bestC < 0 ||
+        score > bestScore ||
+        (score === bestScore && (isLocal !== (local[bestC] === 1) ? isLocal : t < bestT));
+      if (better) {
+        bestC = at;
+        bestScore = score;
+        bestT = t;
+        bestP = p;
+      }
+    }
+    if (bestC < 0) return make(fastC, fastT, false, k, rtt);
+    return make(bestC, bestT, bestP >= FEASIBLE_PROBABILITY, k, rtt);
+  }
+
+  /** Whether the plan at `at`, predicted to take `t`, is feasible for `input` (see PlanInput). */
+  function feasibleAt(at: number, t: number, k: number, input: PlanInput): boolean {
+    const sd = input.bandwidthLogSd ?? 0;
+    if (!(sd > 0) || local[at] === 1) return t <= input.deadlineMs;
+    const wire = (bytes[at] as number) * k;
+    return meetProbability(t - wire, wire, input.deadlineMs, sd) >= FEASIBLE_PROBABILITY;
+  }
+
   function totalAt(at: number, k: number, rtt: number): number {
     return local[at] === 1
       ? (compute[at] as number)
@@ -254,6 +346,8 @@ export function compilePlannerFromMs(
       const k = msPerByte(input);
       const rtt = input.rttMs;
       const deadline = input.deadlineMs;
+      const sd = input.bandwidthLogSd ?? 0;
+      if (sd > 0) return planUncertain(k, rtt, deadline, sd);
       let fastC = -1;
       let fastT = 0;
       let start = 0;
@@ -293,7 +387,7 @@ export function compilePlannerFromMs(
         const n = (paths[i] as PlannerPath).layers.length;
         for (let at = from; at <= from + n; at++) {
           const t = totalAt(at, k, input.rttMs);
-          out.push(make(at, t, t <= input.deadlineMs, k, input.rttMs));
+          out.push(make(at, t, feasibleAt(at, t, k, input), k, input.rttMs));
         }
       }
       return out;
@@ -316,7 +410,7 @@ export function compilePlannerFromMs(
       const k = msPerByte(input);
       const at = (offset[i] as number) + partition;
       const t = totalAt(at, k, input.rttMs);
-      return make(at, t, t <= input.deadlineMs, k, input.rttMs);
+      return make(at, t, feasibleAt(at, t, k, input), k, input.rttMs);
     },
   };
 }

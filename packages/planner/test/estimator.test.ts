@@ -19,7 +19,7 @@ describe('createBandwidthEstimator', () => {
     expect(
       est.observe({ bytes: 125_000, elapsedMs: 1_050, edgeComputeMs: 30, rttMs: 20, atMs: 0 }),
     ).toBeCloseTo(1e6, 6);
-    expect(est.estimate()).toEqual({ bps: expect.closeTo(1e6, 3), samples: 1 });
+    expect(est.estimate()).toEqual({ bps: expect.closeTo(1e6, 3), samples: 1, logSpread: 0 });
   });
 
   it('ignores non-positive and tiny transfer times and non-positive bytes; caps absurd values', () => {
@@ -92,7 +92,7 @@ describe('createBandwidthEstimator', () => {
     const est = createBandwidthEstimator({ maxAgeMs: 1_000 });
     for (let i = 0; i < 5; i++) est.observe({ bytes: 1e5, elapsedMs: 800, atMs: i * 100 });
     est.observe({ bytes: 1e5, elapsedMs: 200, atMs: 5_000 });
-    expect(est.estimate()).toEqual({ bps: expect.closeTo(4e6, 3), samples: 1 });
+    expect(est.estimate()).toEqual({ bps: expect.closeTo(4e6, 3), samples: 1, logSpread: 0 });
   });
 
   it.each([

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { predictLayerMs, predictSliceMs } from '../src/regression';
-import { compilePlanner, compilePlannerFromMs, type PlanInput } from '../src/search';
+import {
+  compilePlanner,
+  compilePlannerFromMs,
+  meetProbability,
+  normalCdf,
+  type PlanInput,
+} from '../src/search';
 import { fakePath, reluModel } from './fakes';
 
 // Header 0, 1 class: the result is 4 bytes. At 8000 bit/s one byte costs 1 ms.
@@ -266,5 +272,52 @@ describe('compilePlanner', () => {
     },
   ])('rejects $name', ({ run }) => {
     expect(run).toThrow(expect.objectContaining({ code: 'EDGENT_ERR_BAD_PLAN_INPUT' }));
+  });
+});
+
+describe('plan under an uncertain link (bandwidthLogSd > 0): expected effective accuracy', () => {
+  it('normalCdf and meetProbability match known values', () => {
+    expect(normalCdf(0)).toBeCloseTo(0.5, 7);
+    expect(normalCdf(1.959964)).toBeCloseTo(0.975, 6);
+    expect(normalCdf(-1.281552)).toBeCloseTo(0.1, 6);
+    // 12 ms of compute and round trip, 24 ms of bytes at the estimate, 40 ms deadline: the rate may
+    // fall to 24/28 of the estimate.
+    expect(meetProbability(12, 24, 40, 0.2)).toBeCloseTo(normalCdf(Math.log(28 / 24) / 0.2), 12);
+    expect(meetProbability(40, 1, 40, 0.2)).toBe(0);
+    expect(meetProbability(10, 0, 40, 0.2)).toBe(1);
+  });
+
+  it('trades the deeper exit for a certain one when its margin is thin for the spread', () => {
+    // Exit 1 at partition 1 takes 36 ms of 40: P(met) = 0.78 at sd 0.2, so 0.9 x 0.78 < 0.8 for
+    // exit 0 on the device (10 ms, certain).
+    const risky = planner.plan({ ...at(40), bandwidthLogSd: 0.2 });
+    expect([risky.exit, risky.partition, risky.feasible]).toEqual([0, 2, true]);
+    // At sd 0.05, P(met) = 0.999: the deeper exit is worth it, and called feasible (P >= 0.9).
+    const sure = planner.plan({ ...at(40), bandwidthLogSd: 0.05 });
+    expect([sure.exit, sure.partition, sure.feasible]).toEqual([1, 1, true]);
+    expect(sure.predicted.total).toBe(36);
+    // sd 0 is the paper's search.
+    expect(planner.plan({ ...at(40), bandwidthLogSd: 0 })).toEqual(planner.plan(at(40)));
+  });
+
+  it('calls a plan feasible only when it meets the deadline 9 times in 10; evaluate and candidates agree', () => {
+    // z = ln(28/24) / 0.12 = 1.28: P(met) just under 0.9.
+    const input = { ...at(40), bandwidthLogSd: 0.1203 };
+    expect(planner.evaluate(1, 1, input).feasible).toBe(false);
+    expect(planner.evaluate(1, 1, { ...input, bandwidthLogSd: 0.1 }).feasible).toBe(true);
+    const c = planner.candidates(input).find((p) => p.exit === 1 && p.partition === 1);
+    expect(c?.feasible).toBe(false);
+  });
+
+  it('with equal expected accuracy keeps to the device, where no link can fail', () => {
+    // At 1000 ms exit 1 meets it surely both at partition 1 (36 ms) and on the device (50 ms).
+    const p = planner.plan({ ...at(1000), bandwidthLogSd: 0.2 });
+    expect([p.exit, p.partition, p.feasible]).toEqual([1, 3, true]);
+  });
+
+  it('when nothing can meet the deadline, answers the fastest plan, infeasible', () => {
+    const p = planner.plan({ ...at(5), bandwidthLogSd: 0.2 });
+    expect(p.feasible).toBe(false);
+    expect(p.predicted.total).toBe(10);
   });
 });

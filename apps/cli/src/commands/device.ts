@@ -129,7 +129,7 @@ export function registerDevice(program: Command): void {
       const results: { input: Input; r: Classification }[] = [];
       for (const [i, input] of inputs.entries()) {
         // As the page does: the estimate is measured again once it is older than 2 s.
-        if (co.probeDue()) await co.measureLink(1);
+        if (co.probeDue(flags.deadline)) await co.measureLink(1);
         const r = await co.classify(input.pixels, flags.deadline);
         results.push({ input, r });
         if (flags.json) {

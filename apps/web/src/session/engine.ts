@@ -394,7 +394,7 @@ export class Engine {
 
   private probeIfIdle(): void {
     if (this.probeQueued || !this.co?.edge) return;
-    if (!this.co.probeDue()) return;
+    if (!this.co.probeDue(this.state.settings.deadlineMs)) return;
     this.probeQueued = true;
     void this.queue
       .run(() => this.measureLink(1))

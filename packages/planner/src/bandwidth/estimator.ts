@@ -38,6 +38,12 @@ export interface BandwidthEstimate {
   samples: number;
   /** Median of the recent RTT probes, ms, when any were observed. */
   rttMs?: number;
+  /**
+   * How much the window's samples spread: 1.4826 x their median absolute
+   * deviation in natural-log units (a robust standard deviation of log bit/s);
+   * 0 with fewer than 3 samples.
+   */
+  logSpread: number;
 }
 
 /** Options of `createBandwidthEstimator`; every field has a default. */
@@ -67,6 +73,8 @@ export interface BandwidthEstimator {
   observeRtt(ms: number): void;
   /** Median of the recent RTT probes, ms, or undefined before any. */
   rtt(): number | undefined;
+  /** How much the recent RTT probes spread: 1.4826 x their median absolute deviation, ms; 0 with fewer than 3. */
+  rttJitter(): number;
   /** The current estimate, or undefined before any accepted sample. */
   estimate(): BandwidthEstimate | undefined;
   /** Forgets every sample. */
@@ -142,6 +150,14 @@ export function createBandwidthEstimator(opts: BandwidthEstimatorOptions = {}): 
 
     rtt: rttEstimate,
 
+    rttJitter() {
+      if (rttCount < 3) return 0;
+      const m = rttEstimate() as number;
+      const xs = scratchRtt.subarray(0, rttCount);
+      for (let i = 0; i < rttCount; i++) xs[i] = Math.abs((rtts[i] as number) - m);
+      return 1.4826 * medianInPlace(xs);
+    },
+
     estimate() {
       if (count === 0) return undefined;
       let n = 0;
@@ -164,7 +180,11 @@ export function createBandwidthEstimator(opts: BandwidthEstimatorOptions = {}): 
           kept++;
         }
       }
-      const result: BandwidthEstimate = { bps: Math.exp(sum / kept), samples: n };
+      const result: BandwidthEstimate = {
+        bps: Math.exp(sum / kept),
+        samples: n,
+        logSpread: n >= 3 ? 1.4826 * mad : 0,
+      };
       const rttMs = rttEstimate();
       if (rttMs !== undefined) result.rttMs = rttMs;
       return result;
