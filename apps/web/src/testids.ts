@@ -116,6 +116,8 @@ export const T = {
   httpsLink: 'https-link',
   /** Present when the device profile predicts under half its slices within ±10%. */
   profileWarning: 'profile-warning',
+  /** The online calibration: data-device-median, data-device-scale, data-edge-extra-ms. */
+  calibration: 'calibration',
   /** Present when the shown link estimate predates a lost connection (data-age-s). */
   bandwidthStale: 'bandwidth-stale',
   /** How long ago the link estimate was measured, and whether it has expired. */

@@ -22,6 +22,7 @@ import {
 import { encodeTensor, HEADER_BYTES } from '@edgent/protocol';
 import * as tf from '@tensorflow/tfjs-core';
 import type { EdgeClient } from './edge-client';
+import { Calibration } from './calibration';
 import { DeviceError } from './errors';
 import { type LinkMeasurement, LinkPolicy, type LinkSample, planSensitive } from './link-policy';
 
@@ -83,6 +84,8 @@ export class CoInference {
   private planner: CompiledPlanner;
   private edgeClient: EdgeClient | undefined;
   private readonly link: LinkPolicy;
+  /** Measured / predicted compute of the answered requests, per side. */
+  readonly calibration = new Calibration();
   private encodingValue: Encoding;
   private deviceModel: LatencyModel;
   private edgeModel: LatencyModel;
@@ -126,8 +129,15 @@ export class CoInference {
 
   /** Replaces the latency models (e.g. after re-profiling). */
   setLatency(models: { device?: LatencyModel; edge?: LatencyModel }): void {
-    if (models.device) this.deviceModel = models.device;
-    if (models.edge) this.edgeModel = models.edge;
+    // A new profile starts its calibration afresh.
+    if (models.device) {
+      this.deviceModel = models.device;
+      this.calibration.reset('device');
+    }
+    if (models.edge) {
+      this.edgeModel = models.edge;
+      this.calibration.reset('edge');
+    }
     this.planner = this.compile();
   }
 
@@ -273,6 +283,8 @@ export class CoInference {
   private async run(pixels: Uint8Array, chosen: Chosen): Promise<Classification> {
     const { plan } = chosen;
     const { model } = this.options;
+    const deviceScale = chosen.input.deviceScale ?? 1;
+    const edgeExtraMs = chosen.input.edgeExtraMs ?? 0;
     const n = this.paths[plan.exit]?.layers.length ?? 0;
     const bandwidth = this.link.bandwidth;
     const x = tf.tidy(() => tf.div(tf.tensor(pixels, [1, ...model.spec.input], 'float32'), 255));
@@ -286,6 +298,9 @@ export class CoInference {
         this.options.slowdown?.stretch(t0);
       }
       const deviceMs = plan.partition > 0 ? this.options.now() - t0 : 0;
+      if (plan.partition > 0) {
+        this.calibration.observe('device', plan.predicted.device / deviceScale, deviceMs);
+      }
       if (plan.partition === n) {
         const scores = values ?? new Float32Array(0);
         return this.finish(scores, chosen, bandwidth, {
@@ -304,6 +319,7 @@ export class CoInference {
           : encodeTensor(values as Float32Array, head?.shape ?? [], this.encodingValue);
       const reply = await edge.request({ exit: plan.exit, partition: plan.partition, ...payload });
       const edgeMs = reply.timing.queueMs + reply.timing.decodeMs + reply.timing.computeMs;
+      this.calibration.observe('edge', plan.predicted.edge - edgeExtraMs, edgeMs);
       const transfer = Math.max(0, reply.elapsedMs - edgeMs);
       this.link.observeTransfer({
         bytesUp: reply.bytesUp,
@@ -352,8 +368,14 @@ export class CoInference {
     };
   }
 
+  /** The planner's inputs now: the link (LinkPolicy.input) and each side's calibration. */
   private planInput(deadlineMs: number): PlanInput {
-    return { ...this.link.input(), deadlineMs };
+    return {
+      ...this.link.input(),
+      deadlineMs,
+      deviceScale: this.calibration.deviceScale(),
+      edgeExtraMs: this.calibration.edgeExtraMs(),
+    };
   }
 
   private compile(): CompiledPlanner {

@@ -1,5 +1,6 @@
 // The device side of Edgent (browser-safe): the session with the edge and co-inference.
 
+export * from './calibration';
 export * from './co-inference';
 export * from './dynamic-mode';
 export * from './edge-client';

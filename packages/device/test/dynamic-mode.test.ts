@@ -163,6 +163,33 @@ describe('CoInference with a given plan', () => {
     expect(r.label).toBe(expected.indexOf(Math.max(...expected)));
   });
 
+  it('calibrates each side from what its answers measured, and plans with it', async () => {
+    const { co } = coInference();
+    co.setLatency({ edge: flat(0.01, 'an edge that profiled fast') });
+    const [device, edge] = memoryPair();
+    fakeEdge(edge);
+    co.setEdge(
+      await EdgeClient.connect(device, {
+        model: { id: spec.id, hash: HASH },
+        now: performance.now.bind(performance),
+      }),
+    );
+    const split = { exit: 1, partition: 3 };
+    const first = await co.classify(image, 1000, { plan: split });
+    expect(first.input).toMatchObject({ deviceScale: 1, edgeExtraMs: 0 });
+    for (let i = 0; i < 3; i++) await co.classify(image, 1000, { plan: split });
+    // The fake edge reports 0.3 ms (as float32) for a tail the profile puts at 0.01 ms a layer.
+    const predictedEdge = first.plan.predicted.edge;
+    const edgeSide = co.calibration.side('edge');
+    expect(edgeSide.samples).toBe(4);
+    expect(edgeSide.median).toBeCloseTo(0.3 - predictedEdge, 5);
+    const next = await co.classify(image, 1000, { plan: split });
+    expect(next.input.edgeExtraMs).toBeCloseTo(co.calibration.edgeExtraMs(), 12);
+    expect(next.plan.predicted.edge).toBeCloseTo(0.3, 5);
+    expect(co.calibration.side('device').samples).toBe(5);
+    expect(next.input.deviceScale).toBe(co.calibration.deviceScale());
+  });
+
   it('answers from the best device-only plan, whatever was given, when offline', async () => {
     const { co } = coInference();
     const r = await co.classify(image, 1000, { plan: co.planAt(1e9, 1000) });

@@ -50,6 +50,12 @@ export interface PlanInput {
    * estimate as if it were certain.
    */
   bandwidthLogSd?: number;
+  /** Multiplies the device's predicted milliseconds (online calibration); default 1. */
+  deviceScale?: number;
+  /** Multiplies the edge's predicted milliseconds; default 1. */
+  edgeScale?: number;
+  /** Milliseconds added to the edge's part of every plan that uses the edge (queueing, decoding); default 0. */
+  edgeExtraMs?: number;
 }
 
 /** A plan with an uncertain link is called feasible when it meets the deadline this often. */
@@ -214,7 +220,6 @@ export function compilePlannerFromMs(
   const edg = new Float64Array(total);
   const up = new Float64Array(total);
   const down = new Float64Array(total);
-  const compute = new Float64Array(total);
   const bytes = new Float64Array(total);
   const offset = new Int32Array(paths.length);
   const groupEnds: number[] = [];
@@ -238,7 +243,6 @@ export function compilePlannerFromMs(
       edg[c] = (suffix[p] as number) + (p < n ? edgeCall + edgeReadback * outBytes(n - 1) : 0);
       up[c] = bytesUp(path, p, opts.encoding, headerBytes);
       down[c] = bytesDown(path, p, opts.classes, headerBytes);
-      compute[c] = (dev[c] as number) + (edg[c] as number);
       bytes[c] = (up[c] as number) + (down[c] as number);
       if (p < n) prefix += dms[p] as number;
     }
@@ -259,18 +263,40 @@ export function compilePlannerFromMs(
         `bandwidthBps ${bandwidthBps} (expected >= 0), rttMs ${rttMs} (expected >= 0), deadlineMs ${deadlineMs} (expected a number)`,
       );
     }
+    const ds = input.deviceScale ?? 1;
+    const es = input.edgeScale ?? 1;
+    if (!(ds > 0 && es > 0 && Number.isFinite(ds) && Number.isFinite(es))) {
+      throw badInput(`deviceScale ${ds} and edgeScale ${es} must be finite numbers > 0`);
+    }
+    if (!Number.isFinite(input.edgeExtraMs ?? 0)) {
+      throw badInput(`edgeExtraMs ${input.edgeExtraMs} must be a finite number`);
+    }
     return 8000 / bandwidthBps;
   }
 
-  function make(at: number, t: number, feasible: boolean, k: number, rtt: number): Plan {
+  /** The edge's milliseconds of the plan at `at`: none on the device alone. */
+  function edgePart(at: number, es: number, ex: number): number {
+    return local[at] === 1 ? 0 : (edg[at] as number) * es + ex;
+  }
+
+  function make(
+    at: number,
+    t: number,
+    feasible: boolean,
+    k: number,
+    rtt: number,
+    ds: number,
+    es: number,
+    ex: number,
+  ): Plan {
     const path = paths[pathOf[at] as number] as PlannerPath;
     const isLocal = local[at] === 1;
     const bUp = up[at] as number;
     const bDown = down[at] as number;
     const predicted: Breakdown = {
-      device: dev[at] as number,
+      device: (dev[at] as number) * ds,
       upload: isLocal ? 0 : bUp * k + rtt / 2,
-      edge: edg[at] as number,
+      edge: edgePart(at, es, ex),
       download: isLocal ? 0 : bDown * k + rtt / 2,
       total: t,
     };
@@ -290,7 +316,15 @@ export function compilePlannerFromMs(
    * the one that needs no link, then the faster. None with P(met) > 0: the
    * fastest plan overall.
    */
-  function planUncertain(k: number, rtt: number, deadline: number, sd: number): Plan {
+  function planUncertain(
+    k: number,
+    rtt: number,
+    deadline: number,
+    sd: number,
+    ds: number,
+    es: number,
+    ex: number,
+  ): Plan {
     let bestC = -1;
     let bestScore = 0;
     let bestT = 0;
@@ -299,7 +333,8 @@ export function compilePlannerFromMs(
     let fastT = 0;
     for (let at = 0; at < total; at++) {
       const isLocal = local[at] === 1;
-      const fixed = isLocal ? (compute[at] as number) : (compute[at] as number) + rtt;
+      const work = (dev[at] as number) * ds + edgePart(at, es, ex);
+      const fixed = isLocal ? work : work + rtt;
       const wire = isLocal ? 0 : (bytes[at] as number) * k;
       const t = fixed + wire;
       if (fastC < 0 || t < fastT) {
@@ -321,8 +356,8 @@ export function compilePlannerFromMs(
         bestP = p;
       }
     }
-    if (bestC < 0) return make(fastC, fastT, false, k, rtt);
-    return make(bestC, bestT, bestP >= FEASIBLE_PROBABILITY, k, rtt);
+    if (bestC < 0) return make(fastC, fastT, false, k, rtt, ds, es, ex);
+    return make(bestC, bestT, bestP >= FEASIBLE_PROBABILITY, k, rtt, ds, es, ex);
   }
 
   /** Whether the plan at `at`, predicted to take `t`, is feasible for `input` (see PlanInput). */
@@ -333,10 +368,11 @@ export function compilePlannerFromMs(
     return meetProbability(t - wire, wire, input.deadlineMs, sd) >= FEASIBLE_PROBABILITY;
   }
 
-  function totalAt(at: number, k: number, rtt: number): number {
-    return local[at] === 1
-      ? (compute[at] as number)
-      : (compute[at] as number) + (bytes[at] as number) * k + rtt;
+  function totalAt(at: number, k: number, input: PlanInput): number {
+    const work =
+      (dev[at] as number) * (input.deviceScale ?? 1) +
+      edgePart(at, input.edgeScale ?? 1, input.edgeExtraMs ?? 0);
+    return local[at] === 1 ? work : work + (bytes[at] as number) * k + input.rttMs;
   }
 
   return {
@@ -347,7 +383,10 @@ export function compilePlannerFromMs(
       const rtt = input.rttMs;
       const deadline = input.deadlineMs;
       const sd = input.bandwidthLogSd ?? 0;
-      if (sd > 0) return planUncertain(k, rtt, deadline, sd);
+      const ds = input.deviceScale ?? 1;
+      const es = input.edgeScale ?? 1;
+      const ex = input.edgeExtraMs ?? 0;
+      if (sd > 0) return planUncertain(k, rtt, deadline, sd, ds, es, ex);
       let fastC = -1;
       let fastT = 0;
       let start = 0;
@@ -356,10 +395,8 @@ export function compilePlannerFromMs(
         let bestC = -1;
         let bestT = 0;
         for (let at = start; at < end; at++) {
-          const t =
-            local[at] === 1
-              ? (compute[at] as number)
-              : (compute[at] as number) + (bytes[at] as number) * k + rtt;
+          const work = (dev[at] as number) * ds + edgePart(at, es, ex);
+          const t = local[at] === 1 ? work : work + (bytes[at] as number) * k + rtt;
           if (fastC < 0 || t < fastT) {
             fastC = at;
             fastT = t;
@@ -369,13 +406,16 @@ export function compilePlannerFromMs(
             bestT = t;
           }
         }
-        if (bestC >= 0) return make(bestC, bestT, true, k, rtt);
+        if (bestC >= 0) return make(bestC, bestT, true, k, rtt, ds, es, ex);
         start = end;
       }
-      return make(fastC, fastT, false, k, rtt);
+      return make(fastC, fastT, false, k, rtt, ds, es, ex);
     },
     candidates(input: PlanInput): Plan[] {
       const k = msPerByte(input);
+      const ds = input.deviceScale ?? 1;
+      const es = input.edgeScale ?? 1;
+      const ex = input.edgeExtraMs ?? 0;
       const out: Plan[] = [];
       const byExit = paths
         .map((_, i) => i)
@@ -386,8 +426,8 @@ export function compilePlannerFromMs(
         const from = offset[i] as number;
         const n = (paths[i] as PlannerPath).layers.length;
         for (let at = from; at <= from + n; at++) {
-          const t = totalAt(at, k, input.rttMs);
-          out.push(make(at, t, feasibleAt(at, t, k, input), k, input.rttMs));
+          const t = totalAt(at, k, input);
+          out.push(make(at, t, feasibleAt(at, t, k, input), k, input.rttMs, ds, es, ex));
         }
       }
       return out;
@@ -409,8 +449,17 @@ export function compilePlannerFromMs(
       }
       const k = msPerByte(input);
       const at = (offset[i] as number) + partition;
-      const t = totalAt(at, k, input.rttMs);
-      return make(at, t, feasibleAt(at, t, k, input), k, input.rttMs);
+      const t = totalAt(at, k, input);
+      return make(
+        at,
+        t,
+        feasibleAt(at, t, k, input),
+        k,
+        input.rttMs,
+        input.deviceScale ?? 1,
+        input.edgeScale ?? 1,
+        input.edgeExtraMs ?? 0,
+      );
     },
   };
 }

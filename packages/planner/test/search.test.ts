@@ -321,3 +321,32 @@ describe('plan under an uncertain link (bandwidthLogSd > 0): expected effective 
     expect(p.predicted.total).toBe(10);
   });
 });
+
+describe('plan with calibrated latencies (deviceScale, edgeScale)', () => {
+  it('multiplies each side by its scale, in the choice and in the breakdown', () => {
+    // Device x2: exit 1 at partition 1 takes 20 + 24 + 2 = 46 ms > 40; exit 0 fits on the device (20).
+    const p = planner.plan({ ...at(40), deviceScale: 2 });
+    expect([p.exit, p.partition]).toEqual([0, 2]);
+    expect(p.predicted).toEqual({ device: 20, upload: 0, edge: 0, download: 0, total: 20 });
+    const e = planner.evaluate(1, 1, { ...at(40), deviceScale: 2, edgeScale: 3 });
+    expect(e.predicted).toEqual({ device: 20, upload: 20, edge: 6, download: 4, total: 50 });
+    expect(e.feasible).toBe(false);
+    expect(planner.plan({ ...at(40), deviceScale: 1, edgeScale: 1 })).toEqual(planner.plan(at(40)));
+  });
+
+  it('refuses scales that are not finite numbers > 0', () => {
+    expect(() => planner.plan({ ...at(40), edgeScale: 0 })).toThrow(/edgeScale 0/);
+  });
+});
+
+describe('plan with an edge cost per request (edgeExtraMs)', () => {
+  it('adds it to every plan that uses the edge, not to the device alone', () => {
+    const e = planner.evaluate(1, 1, { ...at(1000), edgeExtraMs: 5 });
+    expect(e.predicted).toEqual({ device: 10, upload: 20, edge: 7, download: 4, total: 41 });
+    const d = planner.evaluate(1, 3, { ...at(1000), edgeExtraMs: 5 });
+    expect(d.predicted.total).toBe(50);
+    // At 40 ms exit 1 no longer fits at partition 1 (41 ms): exit 0 on the device (10 ms).
+    const p = planner.plan({ ...at(40), edgeExtraMs: 5 });
+    expect([p.exit, p.partition]).toEqual([0, 2]);
+  });
+});

@@ -1,12 +1,14 @@
 import { readFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
 import { extname } from 'node:path';
 import {
+  type Calibration,
   type Classification,
   DEFAULT_BANDWIDTH_BPS,
   DEFAULT_RTT_MS,
   toModelPixels,
 } from '@edgent/device';
-import { FASHION_MNIST_CLASSES, loadFashionMnist } from '@edgent/model/node';
+import { type DeviceProfile, FASHION_MNIST_CLASSES, loadFashionMnist } from '@edgent/model/node';
 import type { Encoding } from '@edgent/planner';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
@@ -87,7 +89,8 @@ export function registerDevice(program: Command): void {
       const inputs = flags.image
         ? await Promise.all(flags.image.map(readImage))
         : fashionMnist(flags.fashionMnistTest as number);
-      const { co, client, manifest, edgeProfile, slowdown, profileFile } = await openDevice(flags);
+      const { co, client, manifest, edgeProfile, deviceProfile, slowdown, profileFile } =
+        await openDevice(flags);
       const say = (line: string) => {
         if (!flags.json) process.stdout.write(`${line}\n`);
       };
@@ -146,17 +149,56 @@ export function registerDevice(program: Command): void {
               bandwidthBps: r.bandwidth?.bps,
               online: r.online,
               deadlineMet: r.measured.total <= flags.deadline,
+              calibration: {
+                deviceScale: r.input.deviceScale ?? 1,
+                edgeExtraMs: r.input.edgeExtraMs ?? 0,
+              },
             })}\n`,
           );
         } else
           say(describe(i, input, r, flags.deadline, co.paths[r.plan.exit]?.layers.length ?? 0));
       }
       client.close();
-      if (!flags.json) say(`\n${summary(results, flags.deadline)}`);
+      if (!flags.json) {
+        say(`\n${summary(results, flags.deadline)}`);
+        say(calibrationNote(co.calibration, { device: deviceProfile, edge: edgeProfile }));
+      }
     });
 }
 
 const b = (x: number) => x.toFixed(2);
+const signed = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(2)}`;
+
+/**
+ * What the online calibration found per side: the median measured/predicted, what the planner
+ * now multiplies by, and whether the profile looks like another machine's.
+ */
+function calibrationNote(
+  calibration: Calibration,
+  profiles: { device: DeviceProfile; edge: DeviceProfile },
+): string {
+  const lines = ['Calibration (measured / predicted compute of the answers):'];
+  for (const side of ['device', 'edge'] as const) {
+    const c = calibration.side(side);
+    const profiled = profiles[side].device;
+    lines.push(
+      c.samples === 0
+        ? `  ${side}: no answers measured it yet`
+        : c.correction === 'ratio'
+          ? `  ${side}: median x${c.median.toFixed(2)} over ${c.samples} answers, planning x${c.planning.toFixed(2)} (profiled on ${profiled})${
+              c.mismatch ? ' -- the profile does not describe this machine now; re-profile it' : ''
+            }`
+          : `  ${side}: median ${signed(c.median)} ms a request over ${c.samples} answers, planning ${signed(c.planning)} ms (profiled on ${profiled})`,
+    );
+  }
+  const here = cpus()[0]?.model?.trim();
+  if (here && !profiles.device.device.includes(here)) {
+    lines.push(
+      `  note: the device profile was made on ${profiles.device.device}; this machine is ${here}`,
+    );
+  }
+  return lines.join('\n');
+}
 
 function describe(i: number, input: Input, r: Classification, deadline: number, n: number): string {
   const p = r.plan.predicted;

@@ -1,5 +1,6 @@
 import type { BackendName } from '../runtime/backend';
 import { describeCapabilities } from '../runtime/capabilities';
+import type { AppState } from '../session/state';
 import { T } from '../testids';
 import { useAppState, useEngine } from '../ui/engine-context';
 import { formatMs, formatPercent } from '../ui/format';
@@ -101,6 +102,7 @@ export function RuntimePanel() {
           (other tabs and apps closed).
         </p>
       )}
+      {s.calibration && <CalibrationLine calibration={s.calibration} />}
       {profile.status === 'failed' && (
         <p className="error" role="alert">
           Profiling failed: {profile.error}. Planning with the shipped stand-in device profile.
@@ -140,5 +142,27 @@ export function RuntimePanel() {
         Profile this device again
       </button>
     </Panel>
+  );
+}
+
+/** What the answers so far say of the profiles: the correction the planner now plans with. */
+function CalibrationLine({ calibration }: { calibration: NonNullable<AppState['calibration']> }) {
+  const { device, edge } = calibration;
+  return (
+    <p
+      className={device.mismatch ? 'warn' : 'hint'}
+      data-testid={T.calibration}
+      data-device-median={device.median.toFixed(4)}
+      data-device-scale={device.planning.toFixed(4)}
+      data-edge-extra-ms={edge.planning.toFixed(3)}
+    >
+      Calibration from {device.samples} device and {edge.samples} edge answers: the device takes ×
+      {device.median.toFixed(2)} its profile (planned at ×{device.planning.toFixed(2)}), the edge{' '}
+      {edge.median >= 0 ? '+' : ''}
+      {edge.median.toFixed(1)} ms a request beyond its profile (planned at{' '}
+      {edge.planning >= 0 ? '+' : ''}
+      {edge.planning.toFixed(1)} ms).
+      {device.mismatch && ' The device profile does not describe this device now: profile again.'}
+    </p>
   );
 }

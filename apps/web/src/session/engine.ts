@@ -477,6 +477,9 @@ export class Engine {
     const plan =
       pinned ?? (this.dynamic ? (this.dynamic.plan ?? this.dynamic.observe()) : undefined);
     const r = await co.classify(pixels, deadlineMs, plan ? { plan } : {});
+    this.update({
+      calibration: { device: co.calibration.side('device'), edge: co.calibration.side('edge') },
+    });
     if (r.online && r.plan.partition < (co.paths[r.plan.exit]?.layers.length ?? 0)) {
       this.linkObserved();
     }

@@ -1,3 +1,4 @@
+import type { SideCalibration } from '@edgent/device';
 import type { BaselineName, Breakdown, Encoding, Plan } from '@edgent/planner';
 import type { GalleryImage, TraceSummary } from '../edge/api';
 import type { ConnectionState } from '../edge/connection';
@@ -171,6 +172,8 @@ export interface AppState {
   context?: ContextState;
   /** Predicted device-only ms of the last exit on this device. */
   deviceOnlyMs?: number;
+  /** The online calibration of the latency models from the answers so far (CoInference.calibration). */
+  calibration?: { device: SideCalibration; edge: SideCalibration };
   connection: ConnectionState;
   link: LinkState;
   settings: Settings;
