@@ -13,11 +13,11 @@
  * frames are co-inference, not page weight, and are left out.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeMachine } from '@edgent/model/node';
 import { type Browser, chromium } from 'playwright-core';
+import { checkout as checkoutTree } from './src/checkout';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './src/chromium';
 import { startEdge } from './src/edge-process';
 import { median, writeReport } from './src/report';
@@ -35,32 +35,9 @@ if (!Number.isInteger(visits) || visits < 1)
   throw new Error(`--visits must be >= 1, got ${flags.visits}`);
 const root = join(import.meta.dirname, '..');
 
-/** A checkout of `ref` beside this one, installed and built; reused when already there. */
+/** A checkout of `ref` beside this one, installed and its page built. */
 function checkout(ref: string): string {
-  const sha = execFileSync('git', ['rev-parse', '--short', `${ref}^{commit}`], { cwd: root })
-    .toString()
-    .trim();
-  const dir = join(root, '.cache', 'bench', `tree-${sha}`);
-  if (!existsSync(join(dir, 'package.json'))) {
-    mkdirSync(join(root, '.cache', 'bench'), { recursive: true });
-    step(`checking out ${sha} into ${dir}`);
-    execFileSync('git', ['worktree', 'add', '--force', '--detach', dir, sha], {
-      cwd: root,
-      stdio: 'ignore',
-    });
-  }
-  if (!existsSync(join(dir, 'node_modules', '.modules.yaml'))) {
-    step(`installing ${sha} from the pnpm store`);
-    execFileSync('pnpm', ['install', '--frozen-lockfile', '--offline', '--reporter=silent'], {
-      cwd: dir,
-      stdio: 'inherit',
-    });
-  }
-  if (!existsSync(join(dir, 'apps', 'web', 'dist', 'index.html'))) {
-    step(`building ${sha}'s page`);
-    execFileSync('pnpm', ['--filter', '@edgent/web', 'build'], { cwd: dir, stdio: 'ignore' });
-  }
-  return dir;
+  return checkoutTree(ref, { page: true, log: step }).dir;
 }
 
 function step(text: string): void {

@@ -12,7 +12,8 @@
  * - the edge by the difference measured - predicted, in ms: what the edge
  *   reports (queueing, decoding, compute) exceeds its profiled compute by a
  *   cost per request more than per layer.
- * The median is what is shown.
+ * Plans are chosen at that quantile, and their predicted breakdown is given
+ * at the median: what the request is expected to take.
  */
 
 /** The two sides whose compute the planner predicts. */
@@ -73,10 +74,26 @@ export class Calibration {
     return this.#planning('edge');
   }
 
+  /**
+   * The typical correction (the median): what a request is expected to take,
+   * where {@link deviceScale} and {@link edgeExtraMs} are what it takes nine
+   * times in ten. Plans are chosen with those and reported with these.
+   */
+  typical(): { deviceScale: number; edgeExtraMs: number } {
+    return {
+      deviceScale: this.#correction('device', 0.5),
+      edgeExtraMs: this.#correction('edge', 0.5),
+    };
+  }
+
   #planning(side: CalibratedSide): number {
+    return this.#correction(side, PLANNING_QUANTILE);
+  }
+
+  #correction(side: CalibratedSide, at: number): number {
     const kept = this.#kept[side];
     if (kept.length < MIN_CALIBRATION_SAMPLES) return CORRECTION[side] === 'ratio' ? 1 : 0;
-    const q = quantile(kept, PLANNING_QUANTILE);
+    const q = quantile(kept, at);
     // A device never plans faster than half its profile, nor an edge with less than no time.
     return CORRECTION[side] === 'ratio' ? Math.max(0.5, q) : q;
   }

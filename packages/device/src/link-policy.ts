@@ -10,7 +10,7 @@ import {
  * (`edgent experiment replay`), so that both follow one policy:
  * - probes: rounds of an empty one for the round trip and one sized to take
  *   about 50 ms at the current estimate, grown while it hides in the round
- *   trip's jitter; rounds are repeated (up to 3 more) while each finds the link more
+ *   trip's jitter, each sent twice and the faster kept (delays only add); rounds are repeated (up to 3 more) while each finds the link more
  *   than twice or under half the estimate; start-up measurement retries until it has both a round
  *   trip and a rate, and says when it could not ({@link LinkMeasurement});
  * - every co-inference transfer feeds the estimator by what was measured on
@@ -22,7 +22,7 @@ import {
  * - a probe is due whenever the estimate is older than {@link PROBE_EVERY_MS},
  *   whether or not requests flow, and at once when a transfer found the link
  *   more than twice or under half the estimate, but never more than about a
- *   tenth of the time ({@link LinkPolicy.probeDue});
+ *   sixth of the time ({@link LinkPolicy.probeDue});
  * - an estimate older than {@link EXPIRE_MS} has expired: the planner is given
  *   the slow-link defaults, {@link DEFAULT_BANDWIDTH_BPS} and
  *   {@link DEFAULT_RTT_MS}, as before any measurement.
@@ -62,7 +62,7 @@ const CONFIRM_ROUNDS = 3;
 const PROBE_TARGET_MS = 50;
 const PROBE_MIN_BYTES = 256;
 /** Probes take at most about 1 / PROBE_DUTY of the time: the next waits this many rounds' time. */
-const PROBE_DUTY = 10;
+const PROBE_DUTY = 6;
 /** Confirming rounds only while a round takes at most this long, ms. */
 const CONFIRM_ROUND_MS = 200;
 const PROBE_MAX_BYTES = 256 * 1024;
@@ -172,8 +172,8 @@ export class LinkPolicy {
   /**
    * Whether a probe is due: the estimate is older than {@link PROBE_EVERY_MS},
    * or a transfer found the link more than twice or under half the estimate
-   * (or faster than it, a bound). Either way probes keep to about a tenth of
-   * the time: after a round of T ms the next waits at least 10 T. When the
+   * (or faster than it, a bound). Either way probes keep to about a sixth of
+   * the time: after a round of T ms the next waits at least 6 T. When the
    * plan would be the same at an eighth and at eight times the estimate
    * (`sensitive` false, see {@link planSensitive}), the estimate may grow
    * {@link PROBE_CALM_EVERY_MS} old.
@@ -267,8 +267,9 @@ export class LinkPolicy {
     let planned = rounds;
     for (let i = 0; i < planned; i++) {
       const roundStart = this.#now();
-      // Each round pairs an empty probe with a sized one, so a change between rounds cannot mix.
-      const empty = await probe(0);
+      // Each round pairs empty probes with sized ones, so a change between rounds cannot mix. Each
+      // is sent twice and the faster kept: a busy device or edge only ever adds delay.
+      const empty = faster(await probe(0), await probe(0));
       const emptyMs = empty.elapsedMs - empty.edgeMs;
       if (!Number.isFinite(emptyMs)) continue;
       const before = this.#estimator.estimate()?.bps;
@@ -288,6 +289,8 @@ export class LinkPolicy {
         big = await probe(size);
         extraMs = big.elapsedMs - big.edgeMs - emptyMs;
       }
+      big = faster(big, await probe(size));
+      extraMs = big.elapsedMs - big.edgeMs - emptyMs;
       const bytes = big.bytesUp - empty.bytesUp;
       // Even the largest probe hid in the jitter: the link is at least this fast.
       const rate = (8 * bytes) / (Math.max(extraMs, MIN_WIRE_MS) / 1000);
@@ -354,6 +357,11 @@ export class LinkPolicy {
     }
     return use;
   }
+}
+
+/** Of two probes of the same size, the one that spent less time outside the edge. */
+function faster(a: ProbeResult, b: ProbeResult): ProbeResult {
+  return b.elapsedMs - b.edgeMs < a.elapsedMs - a.edgeMs ? b : a;
 }
 
 /**

@@ -69,7 +69,8 @@ describe('LinkPolicy', () => {
 
   it('retries start-up measurement until it has a rate, and says when it never got one', async () => {
     const link = simulatedLink(1e6);
-    let broken = 2;
+    // Four broken answers: the first attempt's sized probe, sent twice, then the second's.
+    let broken = 4;
     const flaky = async (bytes: number) => {
       const r = await link.probe(bytes);
       return bytes > 0 && broken-- > 0 ? { ...r, elapsedMs: Number.NaN } : r;
@@ -128,8 +129,9 @@ describe('LinkPolicy', () => {
     expect(policy.probeDue()).toBe(true);
     const rounds = link.empty;
     await policy.measure(link.probe, 1);
-    // The round finds 20 Mbit/s, over twice the estimate: confirmed by 3 more rounds at once.
-    expect(link.empty - rounds).toBe(4);
+    // The round finds 20 Mbit/s, over twice the estimate: confirmed by 3 more rounds at once (two
+    // empty probes a round).
+    expect(link.empty - rounds).toBe(2 * 4);
     expect(within(policy.bandwidth?.bps, 20e6, 0.05)).toBe(true);
     expect(policy.probeDue()).toBe(false);
   });
@@ -142,7 +144,8 @@ describe('LinkPolicy', () => {
     // Round trips of 20 +- 5 ms: a robust sd of 7.4 ms, so a transfer must spend 29.7 ms on the wire.
     const jittery = async (bytes: number) => {
       const r = await link.probe(bytes);
-      return { ...r, elapsedMs: r.elapsedMs + (link.empty % 2 ? 5 : -5) };
+      // The same delay for a whole round (its two empty probes and its sized ones), alternating.
+      return { ...r, elapsedMs: r.elapsedMs + (Math.floor((link.empty - 1) / 2) % 2 ? 5 : -5) };
     };
     await policy.measure(jittery, 4);
     expect(policy.minTransferMs()).toBeGreaterThan(20);
@@ -158,7 +161,11 @@ describe('LinkPolicy', () => {
     expect(policy.probeDue()).toBe(true);
     await policy.measure(link.probe, 1);
     expect(policy.probeDue()).toBe(false);
-    link.clock += PROBE_EVERY_MS;
+    // A round took 131.8 ms (two empty probes and two of 6,250 bytes, sized for 1 Mbit/s before any
+    // estimate): the probes have rested six rounds (791 ms) once the estimate is 1 s old.
+    link.clock += PROBE_EVERY_MS - 1;
+    expect(policy.probeDue()).toBe(false);
+    link.clock += 1;
     expect(policy.probeDue()).toBe(true);
     expect(within(policy.input().bandwidthBps, 2e6, 0.01)).toBe(true);
     link.clock += EXPIRE_MS;

@@ -102,11 +102,12 @@ describe('replay on a constant trace', () => {
     expect(e.metRate).toBe(1);
     expect(e.effectiveAccuracy).toBeCloseTo(0.9, 12);
     expect(summarize(oracle ?? []).plans).toEqual({ '1/0': 200 });
-    // The device measures first: two rounds of an empty probe (11.152 ms) and one of 6,250 bytes
-    // (61.152 ms), 144.6 ms in all, so the first two arrivals pass. Its 252-byte exchanges take
-    // 2 ms on the wire, too short to measure 1 Mbit/s, so every second a probe round (72.3 ms)
-    // comes due; with the request (14 ms) it ends before the next arrival.
-    expect(e.requests).toBe(198);
+    // The device measures first: two rounds of two empty probes (11.152 ms each) and two of 6,250
+    // bytes (61.152 ms each), 289.2 ms in all, so the first three arrivals pass. Its 252-byte
+    // exchanges take 2 ms on the wire, too short to measure 1 Mbit/s, so a probe round (144.6 ms)
+    // comes due once the estimate is 1 s old (the probes have rested six rounds, 868 ms, by then):
+    // 16 in 20 s, each with its request (14 ms) pushing one arrival out.
+    expect(e.requests).toBe(181);
     expect(edgent?.[5]?.estimateBps).toBeCloseTo(1e6, -3);
   });
 
@@ -154,13 +155,15 @@ describe('replay on a step from 1 Mbit/s to 10 kbit/s', () => {
     const rise = { t: [0, 10], mbps: [0.01, 1] };
     const r = await replay(scenario(rise, { deadlineMs: 18 }), 'edgent-static');
     expect(r.filter((q) => q.atMs < 10_000).every((q) => q.exit === 0 && q.met)).toBe(true);
-    const after = r.filter((q) => q.atMs >= 10_000);
+    // Until the trace loops back to 10 kbit/s at 20 s.
+    const after = r.filter((q) => q.atMs >= 10_000 && q.atMs < 19_800);
     const back = after.findIndex((q) => q.partition === 0);
     // At most 1 s after its last sample the estimate is due a probe; a round at 10 kbit/s takes
     // about 1 s. The round that finds 1 Mbit/s is confirmed by more at once.
     expect(back).toBeGreaterThanOrEqual(0);
     expect(after[back]?.atMs).toBeLessThan(10_000 + 2_000 + 1_000);
-    expect(after.slice(back).every((q) => q.exit === 1 && q.partition === 0 && q.met)).toBe(true);
+    const off = after.slice(back).filter((q) => !(q.exit === 1 && q.partition === 0 && q.met));
+    expect(off, JSON.stringify(off.slice(0, 3))).toEqual([]);
     expect(after[back]?.estimateBps).toBeCloseTo(1e6, -3);
   });
 
