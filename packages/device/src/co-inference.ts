@@ -173,7 +173,8 @@ export class CoInference {
    */
   probeDue(deadlineMs?: number): boolean {
     if (this.edge === undefined) return false;
-    if (deadlineMs === undefined) return this.link.probeDue();
+    if (deadlineMs === undefined || !this.link.probeDue(true)) return this.link.probeDue(true);
+    if (this.link.probeDue(false)) return true;
     const input = this.planInput(deadlineMs);
     const sensitive = planSensitive(
       (bandwidthBps) => this.planner.plan({ ...input, bandwidthBps }),

@@ -22,15 +22,18 @@
  */
 import {
   type BandwidthTrace,
-  type BaselineName,
   type CompiledPlanner,
   compilePlanner,
+  deviceOnly,
+  edgeOnly,
+  exitOnly,
+  partitionOnly,
+  type PlanInput,
   type Encoding,
   type LatencyModel,
   type Plan,
   type PlannerPath,
   rateAt,
-  runBaselines,
   traceDuration,
   transferSeconds,
 } from '@edgent/planner';
@@ -107,11 +110,14 @@ export interface ReplaySummary {
   plans: Record<string, number>;
 }
 
-const BASELINE_OF: Partial<Record<ReplayPolicy, BaselineName>> = {
-  'device-only': 'deviceOnly',
-  'edge-only': 'edgeOnly',
-  'partition-only': 'partitionOnly',
-  'exit-only': 'exitOnly',
+/** Each baseline policy's search, run alone (runBaselines would run all four per request). */
+const BASELINE_OF: Partial<
+  Record<ReplayPolicy, (planner: CompiledPlanner, input: PlanInput) => Plan>
+> = {
+  'device-only': deviceOnly,
+  'edge-only': edgeOnly,
+  'partition-only': partitionOnly,
+  'exit-only': exitOnly,
 };
 
 /** Policies that plan with the estimate, and so measure the link. */
@@ -194,7 +200,12 @@ export async function replay(
   for (let arrival = 0; arrival < endMs; arrival += scenario.intervalMs) {
     if (arrival < busyUntil) continue; // busy: this arrival is skipped
     clock = arrival;
-    if (measures && link.probeDue(sensitive(planner, link.input(), deadlineMs))) {
+    // The plan's sensitivity is asked only when it decides (a probe due while it matters).
+    if (
+      measures &&
+      link.probeDue(true) &&
+      (link.probeDue(false) || sensitive(planner, link.input(), deadlineMs))
+    ) {
       await measure(1);
     }
     const start = clock;
@@ -251,7 +262,7 @@ function choose(
   trueBps: number,
 ): Plan {
   const baseline = BASELINE_OF[policy];
-  if (baseline) return runBaselines(planner, input)[baseline];
+  if (baseline) return baseline(planner, input);
   if (policy === 'edgent-dynamic' && dynamic) {
     const entry = dynamic.plan ?? dynamic.observe();
     return entry ? planner.evaluate(entry.exit, entry.partition, input) : planner.plan(input);
