@@ -21,8 +21,8 @@ import {
 } from '@edgent/planner';
 import { encodeTensor, HEADER_BYTES } from '@edgent/protocol';
 import * as tf from '@tensorflow/tfjs-core';
-import type { EdgeClient } from './edge-client';
 import { Calibration } from './calibration';
+import type { EdgeClient } from './edge-client';
 import { DeviceError } from './errors';
 import { type LinkMeasurement, LinkPolicy, type LinkSample, planSensitive } from './link-policy';
 
