@@ -46,7 +46,8 @@ export interface PlanInput {
    * maximises expected effective accuracy, accuracy x P(the deadline is met),
    * the bandwidth log-normal around `bandwidthBps`, and a plan is feasible
    * when it meets the deadline with probability at least
-   * {@link FEASIBLE_PROBABILITY}. Absent or 0: the paper's search on the
+   * {@link FEASIBLE_PROBABILITY}; equal expected accuracies go to the faster
+   * plan. Absent or 0: the paper's search on the
    * estimate as if it were certain.
    */
   bandwidthLogSd?: number;
@@ -313,8 +314,7 @@ export function compilePlannerFromMs(
 
   /**
    * The plan of highest expected effective accuracy (accuracy x P(met)); ties:
-   * the one that needs no link, then the faster. None with P(met) > 0: the
-   * fastest plan overall.
+   * the faster. None with P(met) > 0: the fastest plan overall.
    */
   function planUncertain(
     k: number,
@@ -344,11 +344,8 @@ export function compilePlannerFromMs(
       const p = meetProbability(fixed, wire, deadline, sd);
       if (p <= 0) continue;
       const score = (paths[pathOf[at] as number] as PlannerPath).accuracy * p;
-      // Ties (P rounds to 1): the certain plan, the one on the device, then the faster.
-      const better =
-        bestC < 0 ||
-        score > bestScore ||
-        (score === bestScore && (isLocal !== (local[bestC] === 1) ? isLocal : t < bestT));
+      // Ties (P rounds to 1): the faster, as the paper's search.
+      const better = bestC < 0 || score > bestScore || (score === bestScore && t < bestT);
       if (better) {
         bestC = at;
         bestScore = score;
