@@ -196,6 +196,19 @@ export class EdgentPage {
     return JSON.parse(json) as LatencyModel;
   }
 
+  /**
+   * The online calibration the page plans its next answer with (the calibration line's data
+   * attributes); none before its first answer.
+   */
+  async calibration(): Promise<{ deviceScale: number; edgeExtraMs: number }> {
+    const line = this.id(T.calibration);
+    if ((await line.count()) === 0) return { deviceScale: 1, edgeExtraMs: 0 };
+    return {
+      deviceScale: Number(await line.getAttribute('data-device-scale')),
+      edgeExtraMs: Number(await line.getAttribute('data-edge-extra-ms')),
+    };
+  }
+
   /** Number of gallery images. */
   async galleryCount(): Promise<number> {
     return this.page.locator('[data-testid^="gallery-item-"]').count();

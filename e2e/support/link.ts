@@ -1,4 +1,4 @@
-import type { CompiledPlanner, Plan } from '@edgent/planner';
+import type { CompiledPlanner, Plan, PlanInput } from '@edgent/planner';
 import type { EdgentPage, ShownBandwidth, ShownResult } from './edgent-page';
 
 /** How far the page's estimate may be from the emulated rate. */
@@ -24,6 +24,8 @@ export async function settleAt(
     timeout: number;
     accept?: (bandwidth: ShownBandwidth) => boolean;
     acceptWhat?: string;
+    /** Reads what else the answer is planned with, just before each request. */
+    before?: () => Promise<void>;
   },
 ): Promise<{ result: ShownResult; bandwidth: ShownBandwidth }> {
   const { timeout, accept = () => true, acceptWhat = '' } = options;
@@ -33,6 +35,7 @@ export async function settleAt(
   let last: { result: ShownResult; bandwidth: ShownBandwidth | undefined } | undefined;
   for (let i = 0; Date.now() < end; i++) {
     const bandwidth = await edgent.bandwidth();
+    await options.before?.();
     const result = await edgent.classifyGalleryItem(i % gallery);
     last = { result, bandwidth };
     if (bandwidth && near(bandwidth.bps, rateBps) && accept(bandwidth)) {
@@ -86,18 +89,27 @@ const SPREADS: Record<Spread, { factors: number[]; rtts: (rttMs: number) => numb
   },
 };
 
-/** The plan on `link` at `deadlineMs` when it is the same all over `spread` around the link, else undefined. */
+/**
+ * The plan on `link` at `deadlineMs` when it is the same all over `spread` around the link, else
+ * undefined; `calibration`: the page's online correction of the latency models (EdgentPage.calibration).
+ */
 export function robustPlan(
   planner: CompiledPlanner,
   link: { rateBps: number; rttMs: number },
   deadlineMs: number,
   spread: Spread,
+  calibration: Pick<PlanInput, 'deviceScale' | 'edgeExtraMs'> = {},
 ): Plan | undefined {
   const { factors, rtts } = SPREADS[spread];
   let first: Plan | undefined;
   for (const factor of factors) {
     for (const rttMs of rtts(link.rttMs)) {
-      const plan = planner.plan({ bandwidthBps: link.rateBps * factor, rttMs, deadlineMs });
+      const plan = planner.plan({
+        bandwidthBps: link.rateBps * factor,
+        rttMs,
+        deadlineMs,
+        ...calibration,
+      });
       if (!first) first = plan;
       else if (plan.exit !== first.exit || plan.partition !== first.partition) return undefined;
     }

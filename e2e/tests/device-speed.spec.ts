@@ -84,11 +84,24 @@ test(`a device slowed x${SLOWDOWN} measures its head that much slower, and a slo
   // profile is robust; then a slow one, where it robustly moves toward the device.
   const planner = plannerFor(side, await edgent.deviceLatency(), encoding);
   await edgent.setFixedLink(FAST_KBPS);
+  // The page plans with its profile corrected by what its answers measured (online calibration):
+  // so does the planner that checks its choices, with the correction read before each answer.
+  let calibration = await edgent.calibration();
+  test.info().annotations.push({ type: 'calibration', description: JSON.stringify(calibration) });
   const fast = await settleAt(edgent, FAST_KBPS, {
     timeout: 60_000,
     accept: (bw) =>
-      robustPlan(planner, { rateBps: bw.bps, rttMs: bw.rttMs }, deadlineMs, 'narrow') !== undefined,
+      robustPlan(
+        planner,
+        { rateBps: bw.bps, rttMs: bw.rttMs },
+        deadlineMs,
+        'narrow',
+        calibration,
+      ) !== undefined,
     acceptWhat: 'an estimate at which the planner is robust',
+    before: async () => {
+      calibration = await edgent.calibration();
+    },
   });
   await edgent.setFixedLink(SLOW_KBPS);
   const slow = await settleAt(edgent, SLOW_KBPS, {
@@ -99,6 +112,7 @@ test(`a device slowed x${SLOWDOWN} measures its head that much slower, and a slo
         { rateBps: bw.bps, rttMs: bw.rttMs },
         deadlineMs,
         'narrow',
+        calibration,
       );
       return (
         robust !== undefined &&
@@ -107,6 +121,9 @@ test(`a device slowed x${SLOWDOWN} measures its head that much slower, and a slo
       );
     },
     acceptWhat: 'an estimate at which the planner robustly moves the plan toward the device',
+    before: async () => {
+      calibration = await edgent.calibration();
+    },
   });
   test.info().annotations.push({
     type: 'plans',
