@@ -11,22 +11,31 @@ export const modelDir = join(root, 'models', 'b-alexnet-fmnist');
  * Starts `edgent serve` on a free loopback port with the shipped edge profile
  * (no first-start profiling) and quiet logs; resolves with the child and its
  * http:// address once it listens. `root` runs another checkout's edge (whose
- * flags may differ: `args` replaces the default `--no-https`).
+ * flags may differ: `args` replaces the default `--no-https`); `prefix` runs it
+ * under another command (e.g. `ip netns exec <namespace>`), listening on `host`.
  */
 export async function startEdge(
   workers: number,
-  options: { root?: string; args?: string[]; logLevel?: string } = {},
+  options: {
+    root?: string;
+    args?: string[];
+    logLevel?: string;
+    prefix?: string[];
+    host?: string;
+  } = {},
 ): Promise<{ child: ChildProcess; url: string }> {
   const tree = options.root ?? root;
+  const [command, ...before] = [...(options.prefix ?? []), process.execPath];
   const child = spawn(
-    process.execPath,
+    command as string,
     [
+      ...before,
       join(tree, 'apps', 'cli', 'bin', 'edgent.js'),
       'serve',
       '--port',
       '0',
       '--host',
-      '127.0.0.1',
+      options.host ?? '127.0.0.1',
       '--workers',
       String(workers),
       ...(options.args ?? ['--no-https']),

@@ -4,6 +4,8 @@
 //
 //   node honesty-driver.mjs <tree> <edge url> <backend> <rates bit/s,...> <deadlines ms,...>
 //        <images> <interval ms> <delay ms>
+//
+// A rate of 0 turns the edge's emulation off: the link as it is (e.g. a tc-shaped one).
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -29,17 +31,24 @@ const device = await openDevice({
   deviceSlowdown: 1,
   encoding: 'float32',
 });
-const { co, client } = device;
+// A tree with the DeviceSession drives it as `edgent device` does; an earlier tree, its CoInference.
+const { co, client, session } = device;
 const data = loadFashionMnist({ split: 'test', limit: images });
 const pixels = Array.from({ length: images }, (_, i) =>
   Uint8Array.from(data.images.subarray(i * 784, (i + 1) * 784), (v) => Math.round(v * 255)),
 );
 const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
-await co.warmUp();
+if (!session) await co.warmUp();
 for (const rateBps of rates) {
-  await client.setLink({ type: 'link', mode: 'fixed', rateBps, delayMs });
-  co.resetLink();
-  await co.measureLink(3);
+  // Rate 0: no emulation (the link as it is, e.g. shaped by tc).
+  const link =
+    rateBps > 0 ? { type: 'link', mode: 'fixed', rateBps, delayMs } : { type: 'link', mode: 'off' };
+  if (session) await session.setLink(link);
+  else {
+    await client.setLink(link);
+    co.resetLink();
+    await co.measureLink(3);
+  }
   for (const deadlineMs of deadlines) {
     let next = performance.now();
     for (let i = 0; i < images; i++) {
@@ -47,8 +56,14 @@ for (const rateBps of rates) {
       const wait = next - performance.now();
       if (wait > 0) await sleep(wait);
       next += intervalMs;
-      if (typeof co.probeDue === 'function' && co.probeDue(deadlineMs)) await co.measureLink(1);
-      const r = await co.classify(pixels[i], deadlineMs);
+      let r;
+      if (session) {
+        await session.probeIfDue(deadlineMs);
+        r = await session.classify(pixels[i], deadlineMs);
+      } else {
+        if (typeof co.probeDue === 'function' && co.probeDue(deadlineMs)) await co.measureLink(1);
+        r = await co.classify(pixels[i], deadlineMs);
+      }
       process.stdout.write(
         `${JSON.stringify({
           rateBps,
@@ -67,5 +82,6 @@ for (const rateBps of rates) {
   }
 }
 await client.setLink({ type: 'link', mode: 'off' });
-client.close();
+if (session) session.close();
+else client.close();
 process.exit(0);

@@ -45,3 +45,28 @@ function readShownMs(text: string): { ms: number; halfStep: number } {
   const decimals = match[2]?.length ?? 0;
   return { ms: Number(match[1]) * scale, halfStep: 0.5 * 10 ** -decimals * scale };
 }
+
+/** What the page promised against what happened, over answers after its calibration settled. */
+export interface PromiseKept {
+  /** Answers counted (those after the first `skip`). */
+  answers: number;
+  /** Median of measured / predicted total. */
+  medianRatio: number;
+  ratios: number[];
+}
+
+/**
+ * Reads the page's session log and compares each answer's measured total with the total the
+ * planner predicted for it, leaving out the first `skip` answers (the online calibration needs a
+ * few to correct the profiles).
+ */
+export async function promiseKept(edgent: EdgentPage, skip: number): Promise<PromiseKept> {
+  const log = await edgent.answersLog();
+  const ratios = log.slice(skip).map((a) => a.measured.total / a.predicted.total);
+  const sorted = [...ratios].sort((a, b) => a - b);
+  return {
+    answers: ratios.length,
+    medianRatio: sorted[Math.floor(sorted.length / 2)] ?? Number.NaN,
+    ratios,
+  };
+}

@@ -35,6 +35,17 @@ export const PROFILE_TIMEOUT_MS = 60_000;
 /** How long one answer may take (a slow plan on a throttled device included). */
 const ANSWER_TIMEOUT_MS = 30_000;
 
+/** One answer of the exported session log (the fields the tests read). */
+export interface LoggedAnswer {
+  request: number;
+  exit: number;
+  partition: number;
+  online: boolean;
+  feasible: boolean;
+  predicted: { total: number };
+  measured: { total: number };
+}
+
 export class EdgentPage {
   constructor(readonly page: Page) {}
 
@@ -207,6 +218,20 @@ export class EdgentPage {
       deviceScale: Number(await line.getAttribute('data-device-scale')),
       edgeExtraMs: Number(await line.getAttribute('data-edge-extra-ms')),
     };
+  }
+
+  /**
+   * The session log as the page exports it (Export JSON): every answer with its plan, predicted
+   * and measured breakdown, in order.
+   */
+  async answersLog(): Promise<LoggedAnswer[]> {
+    const [download] = await Promise.all([
+      this.page.waitForEvent('download'),
+      this.id(T.exportJson).click(),
+    ]);
+    const path = await download.path();
+    const { readFile } = await import('node:fs/promises');
+    return (JSON.parse(await readFile(path, 'utf8')) as { answers: LoggedAnswer[] }).answers;
   }
 
   /** Number of gallery images. */

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { T } from '../../apps/web/src/testids';
+import { promiseKept } from '../support/breakdown';
 import { launchOptions } from '../support/chromium';
 import { fixturesDir, screenshotsDir } from '../support/paths';
 import { expect, test } from '../support/test';
@@ -15,7 +16,9 @@ test.use({
   ]),
 });
 
-const ANSWERS = 5;
+const ANSWERS = 8;
+/** Answers the online calibration is given before the promise is checked. */
+const CALIBRATING = 4;
 /** Long enough for the looping video (1.5 s per image) to show two images and more. */
 const VIDEO_WAIT_MS = 20_000;
 
@@ -53,6 +56,17 @@ test('the camera gives a stream of classifications', async ({ edgent, page, data
   expect(answers).toBeGreaterThanOrEqual(ANSWERS);
   expect(await edgent.answerCount()).toBeGreaterThanOrEqual(countBefore + answers);
   expect(recognisedCount(), 'classes of the video the stream recognised').toBeGreaterThanOrEqual(2);
+
+  // The page's promise, answer by answer: once its online calibration has seen a few answers,
+  // what each took is what it predicted, in the median.
+  const kept = await promiseKept(edgent, CALIBRATING);
+  test.info().annotations.push({
+    type: 'measured / predicted',
+    description: `median ${kept.medianRatio.toFixed(2)} over ${kept.answers} answers: ${kept.ratios.map((r) => r.toFixed(2)).join(', ')}`,
+  });
+  expect(kept.answers).toBeGreaterThanOrEqual(ANSWERS - CALIBRATING);
+  expect(kept.medianRatio, kept.ratios.join(', ')).toBeGreaterThanOrEqual(0.8);
+  expect(kept.medianRatio, kept.ratios.join(', ')).toBeLessThanOrEqual(1.25);
 
   // The page mid-stream, as a person sees it on a desktop and on a phone: the first screen,
   // and the whole page.

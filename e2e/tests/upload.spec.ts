@@ -1,6 +1,10 @@
 import { T } from '../../apps/web/src/testids';
-import { expectMeasuredAddsUp } from '../support/breakdown';
+import { expectMeasuredAddsUp, promiseKept } from '../support/breakdown';
 import { expect, test } from '../support/test';
+
+const UPLOADS = 10;
+/** Answers the online calibration is given before the promise is checked. */
+const CALIBRATING = 4;
 
 test('classifies uploaded Fashion-MNIST test images with their true class', async ({
   edgent,
@@ -11,10 +15,22 @@ test('classifies uploaded Fashion-MNIST test images with their true class', asyn
 
   // Test images every exit of the model gets right (the global setup chose them), as PNG
   // files 8 times the model's input size.
-  for (const image of data.images.slice(0, 3)) {
+  for (let i = 0; i < UPLOADS; i++) {
+    const image = data.images[i % data.images.length] as (typeof data.images)[number];
     const result = await edgent.classifyFile(image.png);
     expect(result.label, `class of test image ${image.index}`).toBe(image.label);
     expect(result.className).toBe(image.className);
   }
   await expectMeasuredAddsUp(edgent);
+
+  // The page's promise, answer by answer: once its online calibration has seen a few answers,
+  // what each took is what it predicted, in the median.
+  const kept = await promiseKept(edgent, CALIBRATING);
+  test.info().annotations.push({
+    type: 'measured / predicted',
+    description: `median ${kept.medianRatio.toFixed(2)} over ${kept.answers} answers: ${kept.ratios.map((r) => r.toFixed(2)).join(', ')}`,
+  });
+  expect(kept.answers).toBe(UPLOADS - CALIBRATING);
+  expect(kept.medianRatio, kept.ratios.join(', ')).toBeGreaterThanOrEqual(0.8);
+  expect(kept.medianRatio, kept.ratios.join(', ')).toBeLessThanOrEqual(1.25);
 });

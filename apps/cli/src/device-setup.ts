@@ -1,12 +1,19 @@
 /**
  * The device in Node, set up as `edgent device` and `edgent experiment live`
  * use it: the tfjs backend, the model, this device's profile (the shipped
- * one, a given file, or measured now when the device is slowed), the session
- * with the edge and its profile, and the CoInference over them.
+ * one, a given file, or measured now when the device is slowed), the edge's
+ * profile (GET /api/profile, as the page reads it) and the connection, in the
+ * DeviceSession the page drives too.
  */
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { CoInference, EdgeClient } from '@edgent/device';
+import {
+  type CoInference,
+  DeviceSession,
+  EdgeClient,
+  type EdgeProfile,
+  fetchEdgeProfile,
+} from '@edgent/device';
 import {
   type DeviceProfile,
   DeviceSlowdown,
@@ -35,11 +42,13 @@ export interface DeviceSetup {
 
 /** A device connected to the edge. */
 export interface OpenDevice {
+  session: DeviceSession;
+  /** The session's co-inference. */
   co: CoInference;
   client: EdgeClient;
   manifest: ModelManifest;
   model: MultiExitModel;
-  edgeProfile: DeviceProfile;
+  edgeProfile: EdgeProfile;
   deviceProfile: DeviceProfile;
   /** The profile file used; undefined when the slowed device was profiled now. */
   profileFile: string | undefined;
@@ -74,23 +83,57 @@ export async function openDevice(flags: DeviceSetup): Promise<OpenDevice> {
         backend: flags.backend,
         deviceSlowdown: flags.deviceSlowdown,
       });
-  const client = await EdgeClient.connect(await openSocket(flags.edge, flags.token), {
-    model: { id: manifest.id, hash: manifest.hash },
-    now,
-    client: { name: 'edgent device', backend: flags.backend },
+  const http = httpUrl(flags.edge);
+  const edgeProfile = await fetchEdgeProfile(http).catch((e: Error) => {
+    throw new UsageError(`cannot get the edge's profile from ${http}: ${e.message}`);
   });
-  const edgeProfile = (await client.profile()) as unknown as DeviceProfile;
-  const co = new CoInference({
+  const session = new DeviceSession({
+    now,
+    ...(slowdown ? { slowdown } : {}),
+    edgeProfile: () => fetchEdgeProfile(http),
+  });
+  await session.load({
     model,
     manifest,
     device: deviceProfile.latency,
     edge: edgeProfile.latency,
     encoding: flags.encoding,
-    now,
-    ...(slowdown ? { slowdown } : {}),
   });
-  co.setEdge(client);
-  return { co, client, manifest, model, edgeProfile, deviceProfile, profileFile, slowdown };
+  const client = await EdgeClient.connect(await openSocket(flags.edge, flags.token), {
+    model: { id: manifest.id, hash: manifest.hash },
+    now,
+    client: { name: 'edgent device', backend: flags.backend },
+  });
+  session.attach(client);
+  const co = session.co as CoInference;
+  return {
+    session,
+    co,
+    client,
+    manifest,
+    model,
+    edgeProfile,
+    deviceProfile,
+    profileFile,
+    slowdown,
+  };
+}
+
+/** The edge's http(s) base URL for `--edge` given as http(s):// or ws(s)://…/ws. */
+export function httpUrl(edge: string): string {
+  let url: URL;
+  try {
+    url = new URL(edge);
+  } catch {
+    throw new UsageError(`--edge ${edge} is not a URL; e.g. http://localhost:8080`);
+  }
+  if (url.protocol === 'ws:' || url.protocol === 'wss:') {
+    url.protocol = url.protocol === 'ws:' ? 'http:' : 'https:';
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(`--edge ${edge}: expected an http(s):// or ws(s):// URL`);
+  }
+  return url.origin;
 }
 
 /** An open WebSocket channel to the edge's /ws (an http(s) URL is mapped to ws(s)). */

@@ -44,7 +44,7 @@ const quantile = (xs: number[], q: number) => {
 
 /** Runs every cell; a progress bar on stderr. */
 export async function runLive(device: OpenDevice, options: LiveOptions): Promise<LiveCell[]> {
-  const { co, client, manifest, deviceProfile, edgeProfile } = device;
+  const { session, co, manifest, deviceProfile, edgeProfile } = device;
   const { images, labels } = loadFashionMnist({ split: 'test', limit: options.images });
   const pixels = Array.from({ length: options.images }, (_, i) =>
     Uint8Array.from(images.subarray(i * 784, (i + 1) * 784), (v) => Math.round(v * 255)),
@@ -57,17 +57,14 @@ export async function runLive(device: OpenDevice, options: LiveOptions): Promise
     notTTYSchedule: 10_000,
   });
   bar.start(options.bandwidths.length * options.deadlines.length * options.images, 0, { cell: '' });
-  await co.warmUp();
   const cells: LiveCell[] = [];
   for (const bandwidthBps of options.bandwidths) {
-    await client.setLink({
+    await session.setLink({
       type: 'link',
       mode: 'fixed',
       rateBps: bandwidthBps,
       delayMs: options.delay,
     });
-    co.resetLink();
-    await co.measureLink(3);
     const measuredBps = co.bandwidth?.bps;
     for (const deadlineMs of options.deadlines) {
       const totals: number[] = [];
@@ -79,8 +76,8 @@ export async function runLive(device: OpenDevice, options: LiveOptions): Promise
       const plans: Record<string, number> = {};
       for (let i = 0; i < options.images; i++) {
         bar.increment({ cell: `${bandwidthBps / 1000} kbit/s, ${deadlineMs} ms` });
-        if (co.probeDue(deadlineMs)) await co.measureLink(1);
-        const r = await co.classify(pixels[i] as Uint8Array, deadlineMs);
+        await session.probeIfDue(deadlineMs);
+        const r = await session.classify(pixels[i] as Uint8Array, deadlineMs);
         const total = r.measured.total;
         totals.push(total);
         const ok = total <= deadlineMs;
@@ -133,7 +130,7 @@ export async function runLive(device: OpenDevice, options: LiveOptions): Promise
     }
   }
   bar.stop();
-  await client.setLink({ type: 'link', mode: 'off' });
+  await session.setLink({ type: 'link', mode: 'off' });
   return cells;
 }
 

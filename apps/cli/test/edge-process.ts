@@ -32,7 +32,7 @@ export const shippedModel: { id: string; hash: string } = (() => {
 
 /** A running `edgent serve`. */
 export interface EdgeProcess {
-  /** http://127.0.0.1:<port> */
+  /** http://<host>:<port> (host 127.0.0.1 unless given) */
   url: string;
   port: number;
   child: ChildProcess;
@@ -46,18 +46,25 @@ export interface EdgeProcess {
 
 /**
  * Starts `edgent serve` on a free loopback port with one worker, the shipped
- * edge profile, no HTTPS or QR code, JSON logs, plus `args`.
+ * edge profile, no HTTPS or QR code, JSON logs, plus `args`. `prefix` runs it
+ * under another command (e.g. `ip netns exec <namespace>`), listening on `host`.
  */
-export async function startEdge(args: string[] = []): Promise<EdgeProcess> {
+export async function startEdge(
+  args: string[] = [],
+  options: { prefix?: string[]; host?: string } = {},
+): Promise<EdgeProcess> {
+  const host = options.host ?? '127.0.0.1';
+  const [command, ...before] = [...(options.prefix ?? []), process.execPath];
   const child = spawn(
-    process.execPath,
+    command as string,
     [
+      ...before,
       bin,
       'serve',
       '--port',
       '0',
       '--host',
-      '127.0.0.1',
+      host,
       '--no-https',
       '--no-qr',
       '--log-format',
@@ -97,7 +104,7 @@ export async function startEdge(args: string[] = []): Promise<EdgeProcess> {
   });
   const port = Number(new URL(url).port);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${host}:${port}`,
     port,
     child,
     output: () => out,

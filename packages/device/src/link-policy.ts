@@ -10,15 +10,23 @@ import {
  * (`edgent experiment replay`), so that both follow one policy:
  * - probes: rounds of an empty one for the round trip and one sized to take
  *   about 50 ms at the current estimate, grown while it hides in the round
- *   trip's jitter, each sent twice and the faster kept (delays only add); rounds are repeated (up to 3 more) while each finds the link more
- *   than twice or under half the estimate; start-up measurement retries until it has both a round
- *   trip and a rate, and says when it could not ({@link LinkMeasurement});
+ *   trip's jitter. The sized one is sent once to empty a token bucket's burst
+ *   (a shaped link lets an idle sender's first bytes through at line rate),
+ *   then twice more, and the faster of those two kept (delays only add; the
+ *   empty ones are sent twice too). Rounds are repeated (up to 3 more) while
+ *   each finds the link more than twice or under half the estimate; start-up
+ *   measurement retries until it has both a round trip and a rate, and says
+ *   when it could not ({@link LinkMeasurement});
  * - every co-inference transfer feeds the estimator by what was measured on
  *   the wire (elapsed minus the edge's time minus the round trip): long
  *   enough against the round trip's jitter ({@link LinkPolicy.minTransferMs})
- *   it gives a sample; a shorter one only bounds the rate from below (its
- *   bytes in under that time), and is a sample when the estimate sits below
- *   that bound (the link got faster);
+ *   it gives a sample; a shorter one says nothing of the rate (it may have
+ *   ridden a burst), but one much quicker than predicted asks for a probe;
+ * - each transfer also says how many of its bytes crossed for free at the
+ *   estimated rate (a burst; negative: a per-message overhead): the median of
+ *   the last {@link CREDITS_KEPT}, {@link LinkPolicy.burstBytes}, is the
+ *   planner's `burstBytes`, so a small message on a shaped link is predicted
+ *   as it really goes;
  * - a probe is due whenever the estimate is older than {@link PROBE_EVERY_MS},
  *   whether or not requests flow, and at once when a transfer found the link
  *   more than twice or under half the estimate, but never more than about a
@@ -53,6 +61,10 @@ export const MIN_LOG_SD = 0.2;
 export const LOG_DRIFT_PER_S = 0.3;
 /** Start-up measurement gives up after this many attempts without a rate and a round trip. */
 export const MEASURE_ATTEMPTS = 4;
+/** The burst estimate is the median of the last this many transfers' free bytes. */
+export const CREDITS_KEPT = 7;
+/** ... once at least this many transfers measured it. */
+const CREDITS_NEEDED = 3;
 
 /** A probe this many times off the estimate is confirmed by more probes at once. */
 const CHANGE_FACTOR = 2;
@@ -107,8 +119,8 @@ export interface LinkSample {
 /** Samples kept for {@link LinkPolicy.samplesSince}. */
 const SAMPLES_KEPT = 32;
 
-/** What a transfer did to the estimate. */
-export type TransferUse = 'sample' | 'bound' | 'ignored';
+/** What a transfer did to the estimate: a sample; too short to be one (it counts for {@link LinkPolicy.burstBytes} only); or nothing. */
+export type TransferUse = 'sample' | 'short' | 'ignored';
 
 /** The link as the device knows it: a bandwidth estimator, a round-trip time, and their age. */
 export class LinkPolicy {
@@ -122,6 +134,8 @@ export class LinkPolicy {
   /** How long the last probe round took, ms, and when it ended. */
   #roundMs = 0;
   #probedAt = Number.NEGATIVE_INFINITY;
+  /** The last transfers' bytes that crossed for free at the estimated rate (see burstBytes). */
+  #credits: number[] = [];
 
   readonly #risk: boolean;
 
@@ -152,6 +166,21 @@ export class LinkPolicy {
    */
   minTransferMs(): number {
     return Math.max(MIN_WIRE_MS, JITTER_FACTOR * this.#estimator.rttJitter());
+  }
+
+  /**
+   * Bytes of an exchange that cross for free at the estimated rate: the
+   * median of the last transfers' (bytes - wire time x rate), each within
+   * [-bytes, bytes]; 0 before {@link CREDITS_NEEDED} transfers. A token
+   * bucket's burst makes it positive, a per-message overhead negative.
+   */
+  burstBytes(): number {
+    if (this.#credits.length < CREDITS_NEEDED) return 0;
+    const sorted = [...this.#credits].sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    return sorted.length % 2
+      ? (sorted[mid] as number)
+      : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
   }
 
   /** The measured round trip (median of the last probes), ms, if any. */
@@ -189,12 +218,14 @@ export class LinkPolicy {
    * (see the constructor's `risk`) and the round trip, or the slow-link
    * defaults.
    */
-  input(): { bandwidthBps: number; rttMs: number; bandwidthLogSd?: number } {
+  input(): { bandwidthBps: number; rttMs: number; bandwidthLogSd?: number; burstBytes?: number } {
     const estimate = this.expired ? undefined : this.#estimator.estimate();
+    const burst = estimate ? this.burstBytes() : 0;
     return {
       bandwidthBps: estimate?.bps ?? DEFAULT_BANDWIDTH_BPS,
       rttMs: this.rttMs ?? DEFAULT_RTT_MS,
       ...(this.#risk && estimate ? { bandwidthLogSd: this.#logSd(estimate.logSpread) } : {}),
+      ...(burst !== 0 ? { burstBytes: burst } : {}),
     };
   }
 
@@ -225,6 +256,7 @@ export class LinkPolicy {
   reset(): void {
     this.#estimator.reset();
     this.#samples = [];
+    this.#credits = [];
     this.#moved = false;
     this.#roundMs = 0;
     this.#probedAt = Number.NEGATIVE_INFINITY;
@@ -269,8 +301,8 @@ export class LinkPolicy {
       const roundStart = this.#now();
       // Each round pairs empty probes with sized ones, so a change between rounds cannot mix. Each
       // is sent twice and the faster kept: a busy device or edge only ever adds delay.
-      const empty = faster(await probe(0), await probe(0));
-      const emptyMs = empty.elapsedMs - empty.edgeMs;
+      let empty = faster(await probe(0), await probe(0));
+      let emptyMs = empty.elapsedMs - empty.edgeMs;
       if (!Number.isFinite(emptyMs)) continue;
       const before = this.#estimator.estimate()?.bps;
       // Sized on the latest sample rather than the estimate: on a link that just collapsed, a probe
@@ -280,17 +312,29 @@ export class LinkPolicy {
       let size = Math.round(
         Math.min(PROBE_MAX_BYTES, Math.max(PROBE_MIN_BYTES, (bps * PROBE_TARGET_MS) / 8000)),
       );
+      // The first sized probe empties a token bucket's burst (its time is not used for the rate).
       let big = await probe(size);
       // Two sizes give the rate and the round trip: elapsed = rtt + 8 bytes / rate.
       let extraMs = big.elapsedMs - big.edgeMs - emptyMs;
+      if (extraMs < 0) {
+        // Quicker than the empty probes: the link got faster since them; measure them again.
+        empty = faster(await probe(0), await probe(0));
+        emptyMs = empty.elapsedMs - empty.edgeMs;
+        extraMs = big.elapsedMs - big.edgeMs - emptyMs;
+      }
       // On a link much faster than assumed the probe hides in the round trip's jitter: grow it.
       while (extraMs < MIN_WIRE_MS && size < PROBE_MAX_BYTES) {
         size = Math.min(PROBE_MAX_BYTES, size * 8);
         big = await probe(size);
         extraMs = big.elapsedMs - big.edgeMs - emptyMs;
       }
-      big = faster(big, await probe(size));
+      big = faster(await probe(size), await probe(size));
       extraMs = big.elapsedMs - big.edgeMs - emptyMs;
+      if (extraMs < 0) {
+        // The round straddled a change (the sized probes beat the empty ones): measure again.
+        if (planned < rounds + CONFIRM_ROUNDS) planned++;
+        continue;
+      }
       const bytes = big.bytesUp - empty.bytesUp;
       // Even the largest probe hid in the jitter: the link is at least this fast.
       const rate = (8 * bytes) / (Math.max(extraMs, MIN_WIRE_MS) / 1000);
@@ -316,6 +360,8 @@ export class LinkPolicy {
       const moved =
         before !== undefined && Math.abs(Math.log(fed / before)) > Math.log(CHANGE_FACTOR);
       const quick = fed > (before ?? 0) || roundMs <= CONFIRM_ROUND_MS;
+      // The transfers' free bytes were reckoned at the old rate.
+      if (moved) this.#credits = [];
       if (moved && quick && planned < rounds + CONFIRM_ROUNDS) planned++;
     }
   }
@@ -323,28 +369,31 @@ export class LinkPolicy {
   /**
    * Feeds a co-inference exchange to the estimator by its measured wire time
    * (elapsed minus the edge's time minus the round trip): a sample when that
-   * is at least {@link minTransferMs}; else the rate is at least its bytes
-   * over that time, a sample only when the estimate is below that bound.
+   * is at least {@link minTransferMs}. A shorter one is no sample (it may
+   * have ridden a burst), but when it was over {@link CHANGE_FACTOR} times
+   * quicker than predicted (burst included) the link may have got faster,
+   * and a probe is due at once. Either way it updates {@link burstBytes}.
    */
   observeTransfer(seen: TransferSeen): TransferUse {
     const bytes = seen.bytesUp + seen.bytesDown;
     const rtt = this.rttMs ?? 0;
     const wireMs = seen.elapsedMs - seen.edgeMs - rtt;
     if (!(bytes > 0) || !Number.isFinite(wireMs)) return 'ignored';
-    let use: TransferUse = 'sample';
-    let elapsedMs = seen.elapsedMs;
     const before = this.expired ? undefined : this.#estimator.estimate()?.bps;
     const minMs = this.minTransferMs();
-    if (wireMs < minMs) {
-      const boundBps = (8 * bytes * 1000) / minMs;
-      if (before !== undefined && before >= boundBps * (1 - 1e-9)) return 'ignored';
-      use = 'bound';
-      this.#moved = before !== undefined;
-      elapsedMs = seen.edgeMs + rtt + minMs;
-    }
+    if (before !== undefined) {
+      const expectedMs = (8000 * Math.max(0, bytes - this.burstBytes())) / before;
+      const credit = bytes - (Math.max(0, wireMs) * before) / 8000;
+      this.#credits.push(Math.max(-bytes, Math.min(bytes, credit)));
+      if (this.#credits.length > CREDITS_KEPT) this.#credits.shift();
+      if (wireMs < minMs) {
+        if (expectedMs > CHANGE_FACTOR * minMs) this.#moved = true;
+        return 'short';
+      }
+    } else if (wireMs < minMs) return 'ignored';
     const fed = this.#estimator.observe({
       bytes,
-      elapsedMs,
+      elapsedMs: seen.elapsedMs,
       edgeComputeMs: seen.edgeMs,
       rttMs: rtt,
       atMs: this.#now(),
@@ -355,7 +404,7 @@ export class LinkPolicy {
     if (before !== undefined && Math.abs(Math.log(fed / before)) > Math.log(CHANGE_FACTOR)) {
       this.#moved = true;
     }
-    return use;
+    return 'sample';
   }
 }
 

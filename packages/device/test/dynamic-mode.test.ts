@@ -9,18 +9,12 @@ import {
 } from '@edgent/model';
 import { tf, useBackend } from '@edgent/model/node';
 import type { LatencyModel } from '@edgent/planner';
-import {
-  type Channel,
-  decodeFrame,
-  decodeTensor,
-  encodeControl,
-  encodeFrame,
-  memoryPair,
-} from '@edgent/protocol';
+import { type Channel, memoryPair } from '@edgent/protocol';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CoInference } from '../src/co-inference';
 import { DEFAULT_MAP_DEADLINES_MS, DynamicMode, logStates } from '../src/dynamic-mode';
 import { EdgeClient } from '../src/edge-client';
+import { startFakeEdge } from './fake-edge';
 
 const spec = tinyMultiExit(3, [12, 12, 1]);
 const HASH = `sha256:${'a'.repeat(64)}`;
@@ -77,52 +71,7 @@ function coInference() {
   return { co, source, feed };
 }
 
-/** An edge on `channel` that runs the tail on the same model, as the real one does. */
-function fakeEdge(channel: Channel): void {
-  channel.onMessage((m) => {
-    if (typeof m === 'string') {
-      channel.send(
-        encodeControl({
-          type: 'helloOk',
-          modelId: spec.id,
-          modelHash: HASH,
-          protocolVersion: 1,
-          maxPayloadBytes: 1 << 20,
-        }),
-      );
-      return;
-    }
-    const decoded = decodeFrame(m);
-    if (!decoded.ok) throw decoded.error;
-    const f = decoded.value;
-    const n = describeModel(spec)[f.exit]?.layers.length ?? 0;
-    const values =
-      f.dtype === 'uint8'
-        ? Float32Array.from(f.payload, (v) => v / 255)
-        : decodeTensor({
-            dtype: f.dtype,
-            shape: f.shape,
-            payload: f.payload,
-            ...(f.scale === undefined ? {} : { scale: f.scale }),
-            ...(f.zeroPoint === undefined ? {} : { zeroPoint: f.zeroPoint }),
-          });
-    const x = tf.tensor(values, [...f.shape]);
-    const y = runSlice(model, f.exit, f.partition, n, x);
-    const scores = y.dataSync() as Float32Array;
-    x.dispose();
-    y.dispose();
-    channel.send(
-      encodeFrame({
-        ...f,
-        type: 'result',
-        dtype: 'float32',
-        shape: [1, scores.length],
-        payload: new Uint8Array(scores.buffer),
-        timing: { queueMs: 0, decodeMs: 0.1, computeMs: 0.2 },
-      }),
-    );
-  });
-}
+const fakeEdge = (channel: Channel) => startFakeEdge(channel, model, spec, HASH);
 
 const image = Uint8Array.from({ length: 144 }, (_, i) => (i * 37) % 256);
 

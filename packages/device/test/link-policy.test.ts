@@ -69,8 +69,8 @@ describe('LinkPolicy', () => {
 
   it('retries start-up measurement until it has a rate, and says when it never got one', async () => {
     const link = simulatedLink(1e6);
-    // Four broken answers: the first attempt's sized probe, sent twice, then the second's.
-    let broken = 4;
+    // Six broken answers: the first attempt's sized probe, sent three times, then the second's.
+    let broken = 6;
     const flaky = async (bytes: number) => {
       const r = await link.probe(bytes);
       return bytes > 0 && broken-- > 0 ? { ...r, elapsedMs: Number.NaN } : r;
@@ -103,7 +103,7 @@ describe('LinkPolicy', () => {
     expect(within(policy.input().bandwidthBps, 200e3, 0.05)).toBe(true);
   });
 
-  it('after a rise, short transfers raise the estimate to the rate they prove and make a probe due at once, which measures the rest', async () => {
+  it('after a rise, transfers much quicker than predicted make a probe due at once (they are no samples: they may ride a burst), which measures the new rate', async () => {
     const link = simulatedLink(200e3);
     const policy = new LinkPolicy(() => link.clock);
     const t0 = link.clock;
@@ -117,11 +117,9 @@ describe('LinkPolicy', () => {
       uses.push(policy.observeTransfer(link.exchange(856 + HEADER, 112)));
       link.clock += 100;
     }
-    // 1,040 bytes in under 5 ms prove at least 1.66 Mbit/s: a bound while the estimate is below it
-    // (the window's median moves once the bounds outnumber the two start-up samples).
-    expect(uses).toEqual(['bound', 'bound', 'bound', 'ignored', 'ignored', 'ignored']);
-    const bound = (8 * (856 + HEADER + 112) * 1000) / 5;
-    expect(within(policy.bandwidth?.bps, bound, 0.01)).toBe(true);
+    // 1,040 bytes in under 5 ms, where 41.6 ms were predicted: too short to sample.
+    expect(uses).toEqual(Array(6).fill('short'));
+    expect(within(policy.bandwidth?.bps, 200e3, 0.01)).toBe(true);
     // Due at once, as far as the probes' share of the time allows: 10 times its last round (about
     // 100 ms at 200 kbit/s) after it.
     expect(policy.probeDue()).toBe(link.clock - probedAt >= 10 * roundMs);
@@ -149,9 +147,9 @@ describe('LinkPolicy', () => {
     };
     await policy.measure(jittery, 4);
     expect(policy.minTransferMs()).toBeGreaterThan(20);
-    // 10 ms of wire at 5 Mbit/s would have been a sample; now it only bounds the rate.
+    // 10 ms of wire at 5 Mbit/s would have been a sample; now it is too short.
     const before = policy.bandwidth?.bps as number;
-    expect(policy.observeTransfer(link.exchange(6_250 - 112, 112))).toBe('ignored');
+    expect(policy.observeTransfer(link.exchange(6_250 - 112, 112))).toBe('short');
     expect(policy.bandwidth?.bps).toBe(before);
   });
 
@@ -159,13 +157,17 @@ describe('LinkPolicy', () => {
     const link = simulatedLink(2e6);
     const policy = new LinkPolicy(() => link.clock);
     expect(policy.probeDue()).toBe(true);
+    const t0 = link.clock;
     await policy.measure(link.probe, 1);
+    const roundMs = link.clock - t0;
     expect(policy.probeDue()).toBe(false);
-    // A round took 131.8 ms (two empty probes and two of 6,250 bytes, sized for 1 Mbit/s before any
-    // estimate): the probes have rested six rounds (791 ms) once the estimate is 1 s old.
-    link.clock += PROBE_EVERY_MS - 1;
+    // A round took 177.9 ms (two empty probes and three of 6,250 bytes, sized for 1 Mbit/s before
+    // any estimate): probes rest six rounds (1,067 ms), longer than PROBE_EVERY_MS.
+    expect(roundMs).toBeCloseTo(177.9, 0);
+    const dueAfter = Math.max(PROBE_EVERY_MS, 6 * roundMs);
+    link.clock += dueAfter - 1;
     expect(policy.probeDue()).toBe(false);
-    link.clock += 1;
+    link.clock += 1 + 1e-9; // (past the float rounding of the sum)
     expect(policy.probeDue()).toBe(true);
     expect(within(policy.input().bandwidthBps, 2e6, 0.01)).toBe(true);
     link.clock += EXPIRE_MS;
@@ -176,4 +178,89 @@ describe('LinkPolicy', () => {
     await policy.measure(link.probe, 1);
     expect(policy.expired).toBe(false);
   });
+
+  it('on a token-bucket link (a burst, then the rate) measures the rate past the burst and predicts small messages as they go', async () => {
+    const BURST = 4096;
+    const bps = 2e6;
+    const link = bucketLink(bps, BURST);
+    const policy = new LinkPolicy(() => link.clock);
+    await policy.measure(link.probe, 2);
+    // The first sized probe of a round empties the bucket; the two after it see the rate.
+    expect(within(policy.bandwidth?.bps, bps, 0.05)).toBe(true);
+    /** An exchange's predicted time outside the edge, as the planner reckons it. */
+    const predictedMs = (bytes: number) => {
+      const input = policy.input();
+      return (
+        input.rttMs + (8000 * Math.max(0, bytes - (input.burstBytes ?? 0))) / input.bandwidthBps
+      );
+    };
+    const outside = (seen: { elapsedMs: number; edgeMs: number }) => seen.elapsedMs - seen.edgeMs;
+    // Before any transfer: 4.2 ms on the wire (and under 1 ms of round trip).
+    expect(predictedMs(1040)).toBeGreaterThan(4);
+    // A request every 100 ms: the bucket is full again each time, and 1,040 bytes ride it.
+    const uses: string[] = [];
+    let last = { bytesUp: 0, bytesDown: 0, elapsedMs: 0, edgeMs: 0 };
+    for (let i = 0; i < 5; i++) {
+      link.clock += 100;
+      last = link.exchange(928, 112);
+      uses.push(policy.observeTransfer(last));
+    }
+    expect(uses).toEqual(Array(5).fill('short'));
+    // (The empty probes rode the burst too: the round trip came out short, and the burst estimate
+    // is short by as much.)
+    expect(policy.burstBytes()).toBeGreaterThan(800);
+    expect(within(predictedMs(1040), outside(last), 0.05)).toBe(true);
+    expect(policy.probeDue()).toBe(false);
+    // A larger message is charged past the burst it has seen (at most the bucket's): never less
+    // than it takes.
+    const big = 40_000;
+    link.clock += 100;
+    const seen = link.exchange(big - 112, 112);
+    expect(predictedMs(big)).toBeGreaterThanOrEqual(outside(seen));
+    expect(predictedMs(big)).toBeLessThan(1.25 * outside(seen));
+  });
 });
+
+const LOW_RTT = 1;
+
+/**
+ * A link shaped by a token bucket each way (as Linux tbf): `burst` bytes pass at once after an
+ * idle spell, the rest at `bps`; the bucket refills at `bps`. Round trip LOW_RTT ms.
+ */
+function bucketLink(bps: number, burst: number) {
+  const tokens = { up: burst, down: burst };
+  let last = 0;
+  const link = {
+    clock: 0,
+    /** Sends `bytes` one way; returns its ms beyond the round trip. */
+    send(bytes: number, way: 'up' | 'down'): number {
+      const dt = link.clock - last;
+      tokens.up = Math.min(burst, tokens.up + (bps * dt) / 8000);
+      tokens.down = Math.min(burst, tokens.down + (bps * dt) / 8000);
+      const free = Math.min(tokens[way], bytes);
+      tokens[way] -= free;
+      const ms = (8000 * (bytes - free)) / bps;
+      link.clock += ms;
+      last = link.clock;
+      return ms;
+    },
+    exchange(up: number, down: number) {
+      const t0 = link.clock;
+      link.clock += LOW_RTT / 2;
+      link.send(up, 'up');
+      link.clock += 3;
+      link.send(down, 'down');
+      link.clock += LOW_RTT / 2;
+      return { bytesUp: up, bytesDown: down, elapsedMs: link.clock - t0, edgeMs: 3 };
+    },
+    probe: async (bytes: number): Promise<ProbeResult> => {
+      const t0 = link.clock;
+      link.clock += LOW_RTT / 2;
+      link.send(HEADER + bytes, 'up');
+      link.send(HEADER, 'down');
+      link.clock += LOW_RTT / 2;
+      return { elapsedMs: link.clock - t0, bytesUp: HEADER + bytes, bytesDown: HEADER, edgeMs: 0 };
+    },
+  };
+  return link;
+}

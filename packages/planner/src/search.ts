@@ -57,6 +57,13 @@ export interface PlanInput {
   edgeScale?: number;
   /** Milliseconds added to the edge's part of every plan that uses the edge (queueing, decoding); default 0. */
   edgeExtraMs?: number;
+  /**
+   * Bytes of each exchange (up plus down) that cross at no cost at the
+   * estimated rate: a token bucket's burst, measured from transfers; negative
+   * for a per-message overhead (its milliseconds as bytes at this rate). An
+   * exchange is charged max(0, bytes - burstBytes) at the rate; default 0.
+   */
+  burstBytes?: number;
 }
 
 /** A plan with an uncertain link is called feasible when it meets the deadline this often. */
@@ -272,7 +279,15 @@ export function compilePlannerFromMs(
     if (!Number.isFinite(input.edgeExtraMs ?? 0)) {
       throw badInput(`edgeExtraMs ${input.edgeExtraMs} must be a finite number`);
     }
+    if (!Number.isFinite(input.burstBytes ?? 0)) {
+      throw badInput(`burstBytes ${input.burstBytes} must be a finite number`);
+    }
     return 8000 / bandwidthBps;
+  }
+
+  /** Bytes of the plan at `at` charged at the rate: those beyond the burst (see PlanInput.burstBytes). */
+  function charged(at: number, burst: number): number {
+    return Math.max(0, (bytes[at] as number) - burst);
   }
 
   /** The edge's milliseconds of the plan at `at`: none on the device alone. */
@@ -289,16 +304,19 @@ export function compilePlannerFromMs(
     ds: number,
     es: number,
     ex: number,
+    burst: number,
   ): Plan {
     const path = paths[pathOf[at] as number] as PlannerPath;
     const isLocal = local[at] === 1;
     const bUp = up[at] as number;
     const bDown = down[at] as number;
+    // The burst's share of each direction in proportion to its bytes.
+    const f = bUp + bDown > 0 ? charged(at, burst) / (bUp + bDown) : 0;
     const predicted: Breakdown = {
       device: (dev[at] as number) * ds,
-      upload: isLocal ? 0 : bUp * k + rtt / 2,
+      upload: isLocal ? 0 : bUp * f * k + rtt / 2,
       edge: edgePart(at, es, ex),
-      download: isLocal ? 0 : bDown * k + rtt / 2,
+      download: isLocal ? 0 : bDown * f * k + rtt / 2,
       total: t,
     };
     return {
@@ -324,6 +342,7 @@ export function compilePlannerFromMs(
     ds: number,
     es: number,
     ex: number,
+    burst: number,
   ): Plan {
     let bestC = -1;
     let bestScore = 0;
@@ -335,7 +354,7 @@ export function compilePlannerFromMs(
       const isLocal = local[at] === 1;
       const work = (dev[at] as number) * ds + edgePart(at, es, ex);
       const fixed = isLocal ? work : work + rtt;
-      const wire = isLocal ? 0 : (bytes[at] as number) * k;
+      const wire = isLocal ? 0 : charged(at, burst) * k;
       const t = fixed + wire;
       if (fastC < 0 || t < fastT) {
         fastC = at;
@@ -353,15 +372,15 @@ export function compilePlannerFromMs(
         bestP = p;
       }
     }
-    if (bestC < 0) return make(fastC, fastT, false, k, rtt, ds, es, ex);
-    return make(bestC, bestT, bestP >= FEASIBLE_PROBABILITY, k, rtt, ds, es, ex);
+    if (bestC < 0) return make(fastC, fastT, false, k, rtt, ds, es, ex, burst);
+    return make(bestC, bestT, bestP >= FEASIBLE_PROBABILITY, k, rtt, ds, es, ex, burst);
   }
 
   /** Whether the plan at `at`, predicted to take `t`, is feasible for `input` (see PlanInput). */
   function feasibleAt(at: number, t: number, k: number, input: PlanInput): boolean {
     const sd = input.bandwidthLogSd ?? 0;
     if (!(sd > 0) || local[at] === 1) return t <= input.deadlineMs;
-    const wire = (bytes[at] as number) * k;
+    const wire = charged(at, input.burstBytes ?? 0) * k;
     return meetProbability(t - wire, wire, input.deadlineMs, sd) >= FEASIBLE_PROBABILITY;
   }
 
@@ -369,8 +388,10 @@ export function compilePlannerFromMs(
     const work =
       (dev[at] as number) * (input.deviceScale ?? 1) +
       edgePart(at, input.edgeScale ?? 1, input.edgeExtraMs ?? 0);
-    return local[at] === 1 ? work : work + (bytes[at] as number) * k + input.rttMs;
+    return local[at] === 1 ? work : work + charged(at, input.burstBytes ?? 0) * k + input.rttMs;
   }
+
+  const burstOf = (input: PlanInput) => input.burstBytes ?? 0;
 
   return {
     paths,
@@ -383,7 +404,8 @@ export function compilePlannerFromMs(
       const ds = input.deviceScale ?? 1;
       const es = input.edgeScale ?? 1;
       const ex = input.edgeExtraMs ?? 0;
-      if (sd > 0) return planUncertain(k, rtt, deadline, sd, ds, es, ex);
+      const burst = input.burstBytes ?? 0;
+      if (sd > 0) return planUncertain(k, rtt, deadline, sd, ds, es, ex, burst);
       let fastC = -1;
       let fastT = 0;
       let start = 0;
@@ -393,7 +415,7 @@ export function compilePlannerFromMs(
         let bestT = 0;
         for (let at = start; at < end; at++) {
           const work = (dev[at] as number) * ds + edgePart(at, es, ex);
-          const t = local[at] === 1 ? work : work + (bytes[at] as number) * k + rtt;
+          const t = local[at] === 1 ? work : work + charged(at, burst) * k + rtt;
           if (fastC < 0 || t < fastT) {
             fastC = at;
             fastT = t;
@@ -403,10 +425,10 @@ export function compilePlannerFromMs(
             bestT = t;
           }
         }
-        if (bestC >= 0) return make(bestC, bestT, true, k, rtt, ds, es, ex);
+        if (bestC >= 0) return make(bestC, bestT, true, k, rtt, ds, es, ex, burst);
         start = end;
       }
-      return make(fastC, fastT, false, k, rtt, ds, es, ex);
+      return make(fastC, fastT, false, k, rtt, ds, es, ex, burst);
     },
     candidates(input: PlanInput): Plan[] {
       const k = msPerByte(input);
@@ -424,7 +446,9 @@ export function compilePlannerFromMs(
         const n = (paths[i] as PlannerPath).layers.length;
         for (let at = from; at <= from + n; at++) {
           const t = totalAt(at, k, input);
-          out.push(make(at, t, feasibleAt(at, t, k, input), k, input.rttMs, ds, es, ex));
+          out.push(
+            make(at, t, feasibleAt(at, t, k, input), k, input.rttMs, ds, es, ex, burstOf(input)),
+          );
         }
       }
       return out;
@@ -456,6 +480,7 @@ export function compilePlannerFromMs(
         input.deviceScale ?? 1,
         input.edgeScale ?? 1,
         input.edgeExtraMs ?? 0,
+        burstOf(input),
       );
     },
   };

@@ -350,3 +350,24 @@ describe('plan with an edge cost per request (edgeExtraMs)', () => {
     expect([p.exit, p.partition]).toEqual([0, 2]);
   });
 });
+
+describe('plan with a burst (burstBytes)', () => {
+  it('charges only the bytes beyond the burst, split over both directions; a negative one adds an overhead', () => {
+    // Exit 1 at partition 1 sends 20 bytes up and 4 down (1 ms a byte): 24 bytes, 12 of them free.
+    const e = planner.evaluate(1, 1, { ...at(1000), burstBytes: 12 });
+    expect(e.predicted).toEqual({ device: 10, upload: 10, edge: 2, download: 2, total: 24 });
+    const o = planner.evaluate(1, 1, { ...at(1000), burstBytes: -24 });
+    expect(o.predicted).toEqual({ device: 10, upload: 40, edge: 2, download: 8, total: 60 });
+    // A burst larger than the exchange: nothing charged but the round trip.
+    const all = planner.evaluate(1, 0, { ...at(1000, 6), burstBytes: 1e9 });
+    expect(all.predicted.upload + all.predicted.download).toBe(6);
+    // The search sees it too: at 30 ms exit 1 fits at partition 1 only with the burst (24 ms).
+    const p = planner.plan({ ...at(30), burstBytes: 12 });
+    expect([p.exit, p.partition, p.predicted.total]).toEqual([1, 1, 24]);
+    expect(planner.plan({ ...at(30), burstBytes: 12, bandwidthLogSd: 0.2 })).toMatchObject({
+      exit: 1,
+      feasible: true,
+    });
+    expect(() => planner.plan({ ...at(30), burstBytes: Number.NaN })).toThrow(/burstBytes NaN/);
+  });
+});

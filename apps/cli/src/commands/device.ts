@@ -8,7 +8,7 @@ import {
   DEFAULT_RTT_MS,
   toModelPixels,
 } from '@edgent/device';
-import { type DeviceProfile, FASHION_MNIST_CLASSES, loadFashionMnist } from '@edgent/model/node';
+import { FASHION_MNIST_CLASSES, loadFashionMnist } from '@edgent/model/node';
 import type { Encoding } from '@edgent/planner';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
@@ -89,7 +89,7 @@ export function registerDevice(program: Command): void {
       const inputs = flags.image
         ? await Promise.all(flags.image.map(readImage))
         : fashionMnist(flags.fashionMnistTest as number);
-      const { co, client, manifest, edgeProfile, deviceProfile, slowdown, profileFile } =
+      const { session, co, manifest, edgeProfile, deviceProfile, slowdown, profileFile } =
         await openDevice(flags);
       const say = (line: string) => {
         if (!flags.json) process.stdout.write(`${line}\n`);
@@ -100,25 +100,26 @@ export function registerDevice(program: Command): void {
       say(
         `Device: tfjs ${flags.backend}${slowdown ? `, emulated x${flags.deviceSlowdown} slower` : ''}, profile ${profileFile ?? 'measured now'}`,
       );
+      const link = flags.link
+        ? await session.setLink(
+            flags.link === 'off'
+              ? { type: 'link', mode: 'off' }
+              : {
+                  type: 'link',
+                  mode: 'fixed',
+                  rateBps: flags.link.rateBps,
+                  delayMs: flags.link.delayMs,
+                },
+          )
+        : await session.measureLink(3);
       if (flags.link) {
-        await client.setLink(
-          flags.link === 'off'
-            ? { type: 'link', mode: 'off' }
-            : {
-                type: 'link',
-                mode: 'fixed',
-                rateBps: flags.link.rateBps,
-                delayMs: flags.link.delayMs,
-              },
-        );
         say(
           flags.link === 'off'
             ? 'Link emulation off'
             : `Edge emulates ${formatRate(flags.link.rateBps)} with ${flags.link.delayMs} ms one-way delay`,
         );
       }
-      await co.warmUp();
-      const link = await co.measureLink(3);
+      if (!link) throw new Error('the connection to the edge closed before the link was measured');
       say(
         `Measured link: ${link.bandwidth ? formatRate(link.bandwidth.bps) : 'rate unknown'}, ${
           link.rttMs === undefined ? 'RTT unknown' : `RTT ${link.rttMs.toFixed(1)} ms`
@@ -130,10 +131,10 @@ export function registerDevice(program: Command): void {
       );
 
       const results: { input: Input; r: Classification }[] = [];
+      // As the page does: the link is probed again whenever the estimate gets old.
+      session.keepProbing(() => flags.deadline);
       for (const [i, input] of inputs.entries()) {
-        // As the page does: the estimate is measured again once it is older than 2 s.
-        if (co.probeDue(flags.deadline)) await co.measureLink(1);
-        const r = await co.classify(input.pixels, flags.deadline);
+        const r = await session.classify(input.pixels, flags.deadline);
         results.push({ input, r });
         if (flags.json) {
           process.stdout.write(
@@ -158,7 +159,7 @@ export function registerDevice(program: Command): void {
         } else
           say(describe(i, input, r, flags.deadline, co.paths[r.plan.exit]?.layers.length ?? 0));
       }
-      client.close();
+      session.close();
       if (!flags.json) {
         say(`\n${summary(results, flags.deadline)}`);
         say(calibrationNote(co.calibration, { device: deviceProfile, edge: edgeProfile }));
@@ -175,7 +176,7 @@ const signed = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(2)}`;
  */
 function calibrationNote(
   calibration: Calibration,
-  profiles: { device: DeviceProfile; edge: DeviceProfile },
+  profiles: { device: { device: string }; edge: { device: string } },
 ): string {
   const lines = ['Calibration (measured / predicted compute of the answers):'];
   for (const side of ['device', 'edge'] as const) {

@@ -253,7 +253,7 @@ export function registerExperiment(program: Command): void {
         encoding: flags.encoding,
       });
       const cells = await runLive(setup, flags);
-      setup.client.close();
+      setup.session.close();
       const written = await writeLiveReport(resolve(flags.out), {
         settings: {
           edge: flags.edge,

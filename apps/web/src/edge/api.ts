@@ -1,11 +1,10 @@
-import type { LatencyModel } from '@edgent/planner';
 import type { TraceSummary } from '@edgent/protocol';
 import { base64ToBytes } from '../image/pixels';
 
 export type { TraceSummary };
 
 /**
- * The edge's HTTP routes the page reads: its latency profile, the traces
+ * The edge's HTTP routes the page reads (its latency profile: @edgent/device): the traces
  * its link emulator can replay, and the gallery of test images.
  */
 
@@ -31,49 +30,6 @@ async function failure(res: Response, what: string): Promise<EdgeApiError> {
     // Not JSON: the status says enough.
   }
   return new EdgeApiError(code, `${what}: ${detail}`);
-}
-
-/** The edge's profile as far as the page needs it. */
-export interface EdgeProfile {
-  backend: string;
-  device: string;
-  latency: LatencyModel;
-}
-
-/**
- * The edge's latency profile from GET /api/profile, polling while the edge
- * profiles itself (202); `onWait` hears each wait.
- */
-export async function fetchEdgeProfile(
-  onWait: (status: unknown) => void = () => {},
-  fetchFn: typeof fetch = fetch,
-  pollMs = 1000,
-  maxWaitMs = 120_000,
-): Promise<EdgeProfile> {
-  const started = Date.now();
-  for (;;) {
-    // The edge sends an ETag: a repeat fetch is revalidated (304) rather than sent again.
-    const res = await fetchFn('/api/profile');
-    if (res.status === 200) {
-      const p = (await res.json()) as Partial<EdgeProfile>;
-      if (typeof p.latency !== 'object' || p.latency === null) {
-        throw new EdgeApiError(
-          'EDGENT_ERR_BAD_PROFILE',
-          'GET /api/profile: no latency model in it',
-        );
-      }
-      return { backend: p.backend ?? '?', device: p.device ?? '?', latency: p.latency };
-    }
-    if (res.status !== 202) throw await failure(res, 'GET /api/profile');
-    if (Date.now() - started > maxWaitMs) {
-      throw new EdgeApiError(
-        'EDGENT_ERR_TIMEOUT',
-        `the edge was still profiling itself after ${maxWaitMs / 1000} s`,
-      );
-    }
-    onWait(((await res.json()) as { status?: unknown }).status);
-    await new Promise((r) => setTimeout(r, pollMs));
-  }
 }
 
 /** The bandwidth traces the edge can replay (may be none), with what each spans when known. */

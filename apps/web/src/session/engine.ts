@@ -1,10 +1,13 @@
 import {
   type Classification,
-  CoInference,
+  DeviceSession,
   DynamicMode,
-  type EdgeClient,
+  EdgeConnection,
+  type EdgeProfile,
+  edgeSocketUrl,
+  fetchEdgeProfile,
   type ModelPixels,
-  PROBE_EVERY_MS,
+  parseEdgeProfile,
 } from '@edgent/device';
 import {
   DeviceSlowdown,
@@ -16,22 +19,8 @@ import {
   type MultiExitModel,
   modelFromWeights,
 } from '@edgent/model';
-import {
-  type BandwidthEstimator,
-  createBandwidthEstimator,
-  type Encoding,
-  type LatencyModel,
-} from '@edgent/planner';
-import type { LinkSettings } from '@edgent/protocol';
-import {
-  type EdgeProfile,
-  fetchEdgeProfile,
-  fetchGallery,
-  fetchHttpsAddresses,
-  fetchTraces,
-  httpsAlternative,
-} from '../edge/api';
-import { EdgeConnection, edgeSocketUrl } from '../edge/connection';
+import type { Encoding, LatencyModel } from '@edgent/planner';
+import { fetchGallery, fetchHttpsAddresses, fetchTraces, httpsAlternative } from '../edge/api';
 import {
   DEFAULT_LINK_FORM,
   describeLink,
@@ -50,7 +39,6 @@ import {
 } from '../runtime/backend';
 import { detectCapabilities } from '../runtime/capabilities';
 import type { StorageLike } from '../runtime/profile-cache';
-import { SerialQueue } from '../runtime/queue';
 import { CameraLoop } from './camera';
 import { deviceProfile, shippedDeviceLatency } from './device-profile';
 import { progressOf, topClasses } from './engine-helpers';
@@ -81,26 +69,30 @@ const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 export class Engine {
   private state: AppState = INITIAL_STATE;
   private readonly listeners = new Set<() => void>();
-  private readonly queue = new SerialQueue();
-  private readonly estimator: BandwidthEstimator = createBandwidthEstimator();
   private readonly started = performance.now();
   private manifest: ModelManifest | undefined;
   private weights: Map<string, Float32Array> | undefined;
   private model: MultiExitModel | undefined;
-  private co: CoInference | undefined;
   private dynamic: DynamicMode | undefined;
-  private client: EdgeClient | undefined;
   private connection: EdgeConnection | undefined;
   private edgeLatency: LatencyModel | undefined;
   private deviceLatency: LatencyModel | undefined;
-  private confirmedLink: LinkSettings = { type: 'link', mode: 'off' };
-  private probeQueued = false;
-  private monitor: ReturnType<typeof setInterval> | undefined;
-  /** Sessions with the edge so far: the first one needs no second fetch of its profile. */
-  private sessions = 0;
   private changesSeen = 0;
   /** Device emulation: the simulated device speed, applied to every head and profiling call. */
   private readonly slowdown = new DeviceSlowdown(1, () => performance.now());
+  /** The session with the edge: link, probes, plans and requests, through one queue. */
+  private readonly session = new DeviceSession({
+    now: () => performance.now(),
+    slowdown: this.slowdown,
+    edgeProfile: () => fetchEdgeProfile(),
+    onLink: () => this.linkObserved(),
+    onEdgeProfile: (p) => {
+      this.edgeLatency = p.latency;
+      this.dynamic?.rebuild();
+      this.update({ edgeProfile: { source: 'edge', backend: p.backend, device: p.device } });
+    },
+  });
+  private readonly queue = this.session.queue;
   readonly camera = new CameraLoop((p) =>
     this.classify(p.pixels, { source: 'camera', name: 'camera frame', inverted: p.inverted }),
   );
@@ -176,7 +168,7 @@ export class Engine {
       this.edgeLatency = (await edgeProfile).latency;
       await this.queue.run(() => this.buildCoInference());
       this.update({ stage: 'ready' });
-      this.monitor = setInterval(() => this.probeIfIdle(), PROBE_EVERY_MS / 4);
+      this.session.keepProbing(() => this.state.settings.deadlineMs);
     } catch (e) {
       this.update({ stage: 'failed', fatal: message(e) });
     }
@@ -197,7 +189,7 @@ export class Engine {
 
   /** Stops the session, the camera and the probes. */
   stop(): void {
-    clearInterval(this.monitor);
+    this.session.close();
     this.camera.stop();
     this.connection?.stop();
   }
@@ -226,24 +218,25 @@ export class Engine {
   /** The edge's profile from /api/profile; the shipped one if the edge cannot give it. */
   private async loadEdgeProfile(): Promise<EdgeProfile> {
     try {
-      const p = await fetchEdgeProfile((status) =>
-        this.update({
-          edgeProfile: {
-            source: 'edge',
-            backend: '?',
-            device: '?',
-            note: 'the edge is profiling itself',
-            waiting: progressOf(status),
-          },
-        }),
-      );
+      const p = await fetchEdgeProfile('', {
+        onWait: (status) =>
+          this.update({
+            edgeProfile: {
+              source: 'edge',
+              backend: '?',
+              device: '?',
+              note: 'the edge is profiling itself',
+              waiting: progressOf(status),
+            },
+          }),
+      });
       this.update({ edgeProfile: { source: 'edge', backend: p.backend, device: p.device } });
       return p;
     } catch (e) {
       const res = await fetch('/model/profiles/edge.json');
       if (!res.ok)
         throw new Error(`no edge profile: ${message(e)}; and the shipped one: HTTP ${res.status}`);
-      const p = (await res.json()) as EdgeProfile;
+      const p = parseEdgeProfile(await res.json(), 'the shipped edge profile');
       this.update({
         edgeProfile: {
           source: 'shipped',
@@ -263,33 +256,9 @@ export class Engine {
       now: this.now,
       backend: () => this.state.backend ?? '',
       onState: (connection) => this.update({ connection }),
-      onClient: (client) => this.onClient(client),
+      onClient: (client) => this.session.attach(client),
     });
     this.connection.start();
-  }
-
-  private onClient(client: EdgeClient | undefined): void {
-    this.client = client;
-    this.co?.setEdge(client);
-    if (!client) return;
-    // A new session starts unemulated: ask again for the link the person set.
-    void this.queue
-      .run(async () => {
-        if (this.confirmedLink.mode !== 'off') await client.setLink(this.confirmedLink);
-        await this.measureLink(2);
-      })
-      .catch(() => {});
-    // On a reconnection the edge may have been restarted or re-profiled (the first session's
-    // profile is the one start() fetched; a repeat fetch is revalidated by its ETag).
-    if (++this.sessions === 1) return;
-    void fetchEdgeProfile()
-      .then((p) => {
-        this.edgeLatency = p.latency;
-        this.co?.setLatency({ edge: p.latency });
-        this.dynamic?.rebuild();
-        this.update({ edgeProfile: { source: 'edge', backend: p.backend, device: p.device } });
-      })
-      .catch(() => {});
   }
 
   /** Loads this backend's cached profile or profiles the device (call inside the queue). */
@@ -318,50 +287,41 @@ export class Engine {
       // Without any profile the planner cannot run: plan with the shipped stand-in device.
       if (!this.deviceLatency) this.deviceLatency = await shippedDeviceLatency(message(e));
     }
-    this.co?.setLatency({ device: this.deviceLatency });
+    this.session.co?.setLatency({ device: this.deviceLatency });
     this.dynamic?.rebuild();
     this.refreshDeviceOnly();
   }
 
+  /** Builds the co-inference for the current model and profiles (call inside the queue). */
   private async buildCoInference(): Promise<void> {
     const { model, manifest, deviceLatency, edgeLatency } = this;
     if (!model || !manifest || !deviceLatency || !edgeLatency) {
       throw new Error('the model, the device profile and the edge profile are needed first');
     }
-    this.co = new CoInference({
+    await this.session.loadNow({
       model,
       manifest,
       device: deviceLatency,
       edge: edgeLatency,
       encoding: this.state.settings.encoding,
-      now: this.now,
-      estimator: this.estimator,
-      slowdown: this.slowdown,
     });
-    this.co.setEdge(this.client);
-    if (this.state.settings.mode === 'dynamic')
-      this.dynamic = new DynamicMode(this.co, { deadlineMs: this.state.settings.deadlineMs });
-    await this.co.warmUp();
+    const co = this.session.co;
+    this.dynamic =
+      co && this.state.settings.mode === 'dynamic'
+        ? new DynamicMode(co, { deadlineMs: this.state.settings.deadlineMs })
+        : undefined;
     this.refreshDeviceOnly();
-    if (this.client) await this.measureLink(2).catch(() => {});
   }
 
   private refreshDeviceOnly(): void {
-    if (!this.co) return;
-    const { baselines } = this.co.plan(this.state.settings.deadlineMs);
+    const co = this.session.co;
+    if (!co) return;
+    const { baselines } = co.plan(this.state.settings.deadlineMs);
     this.update({ deviceOnlyMs: baselines.deviceOnly.predicted.total });
   }
 
-  /** Probes the link (inside the queue) and records the estimate. */
-  private async measureLink(rounds: number): Promise<void> {
-    const co = this.co;
-    if (!co?.edge) return;
-    await co.measureLink(rounds);
-    this.linkObserved();
-  }
-
   private linkObserved(): void {
-    const co = this.co;
+    const co = this.session.co;
     if (!co) return;
     const estimate = co.bandwidth;
     this.dynamic?.observe();
@@ -392,18 +352,6 @@ export class Engine {
     });
   }
 
-  private probeIfIdle(): void {
-    if (this.probeQueued || !this.co?.edge) return;
-    if (!this.co.probeDue(this.state.settings.deadlineMs)) return;
-    this.probeQueued = true;
-    void this.queue
-      .run(() => this.measureLink(1))
-      .catch(() => {})
-      .finally(() => {
-        this.probeQueued = false;
-      });
-  }
-
   /** Seconds since the page started (the charts' time axis). */
   seconds(): number {
     return (this.now() - this.started) / 1000;
@@ -423,7 +371,7 @@ export class Engine {
   ): Promise<Classification> {
     this.update({ input: { pixels, ...meta }, busy: true });
     try {
-      const r = await this.queue.run(() => this.classifyNow(pixels));
+      const r = await this.classifyNow(pixels);
       this.show(r, meta);
       return r;
     } finally {
@@ -448,7 +396,7 @@ export class Engine {
         this.update({ sweep: { ...this.state.sweep, preset: preset.label } });
         await this.applyLink(presetForm(preset, DEFAULT_LINK_FORM));
         if (this.state.link.error) throw new Error(this.state.link.error);
-        const estimate = this.co?.bandwidth?.bps;
+        const estimate = this.session.co?.bandwidth?.bps;
         const answers: SweepAnswer[] = [];
         for (const item of items) {
           const r = await this.classifyShown(item.pixels, {
@@ -469,25 +417,24 @@ export class Engine {
   }
 
   private async classifyNow(pixels: Uint8Array): Promise<Classification> {
-    const co = this.co;
-    if (!co) throw new Error('the page is still starting: no model or profile yet');
+    if (!this.session.co) throw new Error('the page is still starting: no model or profile yet');
     const { deadlineMs, pinned } = this.state.settings;
     // A pinned plan first; else the map's entry for the current segment (dynamic mode), whose
     // samples reach the detector as they are measured; else the planner's choice.
-    const plan =
-      pinned ?? (this.dynamic ? (this.dynamic.plan ?? this.dynamic.observe()) : undefined);
-    const r = await co.classify(pixels, deadlineMs, plan ? { plan } : {});
+    const r = await this.session.classify(
+      pixels,
+      deadlineMs,
+      () => pinned ?? (this.dynamic ? (this.dynamic.plan ?? this.dynamic.observe()) : undefined),
+    );
+    const co = this.session.co;
     this.update({
       calibration: { device: co.calibration.side('device'), edge: co.calibration.side('edge') },
     });
-    if (r.online && r.plan.partition < (co.paths[r.plan.exit]?.layers.length ?? 0)) {
-      this.linkObserved();
-    }
     return r;
   }
 
   private show(r: Classification, meta: Omit<ShownInput, 'pixels'>): void {
-    const co = this.co;
+    const co = this.session.co;
     if (!co) return;
     const { deadlineMs } = this.state.settings;
     const path = co.paths[r.plan.exit];
@@ -589,7 +536,8 @@ export class Engine {
   }
 
   setEncoding(encoding: Encoding): void {
-    if (this.co) this.co.encoding = encoding;
+    const co = this.session.co;
+    if (co) co.encoding = encoding;
     this.dynamic?.rebuild();
     this.dynamic?.observe();
     this.update({ settings: { ...this.state.settings, encoding } });
@@ -597,8 +545,9 @@ export class Engine {
 
   setMode(mode: Mode): void {
     this.dynamic = undefined;
-    if (mode === 'dynamic' && this.co) {
-      this.dynamic = new DynamicMode(this.co, { deadlineMs: this.state.settings.deadlineMs });
+    const co = this.session.co;
+    if (mode === 'dynamic' && co) {
+      this.dynamic = new DynamicMode(co, { deadlineMs: this.state.settings.deadlineMs });
       this.dynamic.observe();
     }
     this.update({ settings: { ...this.state.settings, mode } });
@@ -613,14 +562,9 @@ export class Engine {
     }
     this.update({ link: { ...this.state.link, applying: true, error: undefined } });
     try {
-      await this.queue.run(async () => {
-        const edge = this.co?.edge;
-        if (!edge) throw new Error('the edge is not connected; apply the link once it is');
-        await edge.setLink(checked.settings);
-        this.confirmedLink = checked.settings;
-        this.co?.resetLink();
-        const applied = describeLink(checked.settings);
-        const settings = checked.settings;
+      const settings = checked.settings;
+      await this.session.setLink(settings, () => {
+        const applied = describeLink(settings);
         const trace =
           settings.mode === 'trace'
             ? this.state.link.details.find((d) => d.name === settings.trace)
@@ -645,7 +589,6 @@ export class Engine {
           }),
         });
         // The dynamic mode's detector keeps running: the new link's samples are what it is for.
-        await this.measureLink(3);
       });
       this.update({ link: { ...this.state.link, applying: false } });
     } catch (e) {

@@ -1,7 +1,6 @@
-import type { SideCalibration } from '@edgent/device';
+import type { ConnectionState, SideCalibration } from '@edgent/device';
 import type { BaselineName, Breakdown, Encoding, Plan } from '@edgent/planner';
 import type { GalleryImage, TraceSummary } from '../edge/api';
-import type { ConnectionState } from '../edge/connection';
 import type { BackendName, Fallback } from '../runtime/backend';
 import type { Capabilities } from '../runtime/capabilities';
 import type { CachedProfile } from '../runtime/profile-cache';

@@ -5,7 +5,7 @@ import {
   type ConnectionState,
   EdgeConnection,
   edgeSocketUrl,
-} from '../src/edge/connection';
+} from '../src/connection';
 
 const HASH = `sha256:${'b'.repeat(64)}`;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffMs } from '../src/edge/backoff';
+import { backoffMs } from '../src/backoff';
 
 describe('backoffMs', () => {
   it('doubles from half a second and stops at 5 s', () => {

@@ -1,9 +1,10 @@
-import { DeviceError, EdgeClient } from '@edgent/device';
 import { type WebSocketLike, wsChannel } from '@edgent/protocol';
 import { type BackoffOptions, backoffMs, DEFAULT_BACKOFF } from './backoff';
+import { EdgeClient } from './edge-client';
+import { DeviceError } from './errors';
 
 /**
- * The page's session with the edge, kept alive: connect (WebSocket, then
+ * A session with the edge kept alive (the page's, and `edgent device`'s): connect (WebSocket, then
  * hello with the model's id and hash), and when the socket closes or the
  * edge refuses, try again after an exponentially growing wait (capped), until
  * stopped. Whoever uses it is told of each new client and of each loss.
@@ -28,10 +29,12 @@ export interface EdgeConnectionOptions {
   now: () => number;
   /** The backend name the hello reports. */
   backend?: () => string;
+  /** The client name the hello reports; default 'edgent web'. */
+  name?: string;
   backoff?: BackoffOptions;
   /** Give up on one attempt (socket open and hello) after this long, ms. */
   attemptTimeoutMs?: number;
-  /** Opens a socket; default the browser's WebSocket. */
+  /** Opens a socket; default the platform's WebSocket (browsers; Node from 22). */
   open?: (url: string) => BrowserSocket;
   onClient: (client: EdgeClient | undefined) => void;
   onState: (state: ConnectionState) => void;
@@ -147,7 +150,7 @@ export class EdgeConnection {
       model: this.options.model,
       now: this.options.now,
       timeoutMs: 30_000,
-      client: { name: 'edgent web', ...(backend ? { backend } : {}) },
+      client: { name: this.options.name ?? 'edgent web', ...(backend ? { backend } : {}) },
     });
   }
 
