@@ -53,6 +53,8 @@ export interface PromiseKept {
   /** Median of measured / predicted total. */
   medianRatio: number;
   ratios: number[];
+  /** Per answer: plan, predicted and measured ms, e.g. "4/0 2.1->2.3". */
+  details: string[];
 }
 
 /**
@@ -62,11 +64,16 @@ export interface PromiseKept {
  */
 export async function promiseKept(edgent: EdgentPage, skip: number): Promise<PromiseKept> {
   const log = await edgent.answersLog();
-  const ratios = log.slice(skip).map((a) => a.measured.total / a.predicted.total);
+  const counted = log.slice(skip);
+  const ratios = counted.map((a) => a.measured.total / a.predicted.total);
   const sorted = [...ratios].sort((a, b) => a - b);
   return {
     answers: ratios.length,
     medianRatio: sorted[Math.floor(sorted.length / 2)] ?? Number.NaN,
     ratios,
+    details: counted.map(
+      (a) =>
+        `${a.exit}/${a.partition} ${a.predicted.total.toFixed(2)}->${a.measured.total.toFixed(2)}`,
+    ),
   };
 }

@@ -23,10 +23,13 @@ import {
  *   it gives a sample; a shorter one says nothing of the rate (it may have
  *   ridden a burst), but one much quicker than predicted asks for a probe;
  * - each transfer also says how many of its bytes crossed for free at the
- *   estimated rate (a burst; negative: a per-message overhead): the median of
- *   the last {@link CREDITS_KEPT}, {@link LinkPolicy.burstBytes}, is the
- *   planner's `burstBytes`, so a small message on a shaped link is predicted
- *   as it really goes;
+ *   estimated rate (a token bucket's burst): the median of the last
+ *   {@link CREDITS_KEPT}, {@link LinkPolicy.burstBytes}, is the planner's
+ *   `burstBytes`, so a small message on a shaped link is predicted as it
+ *   really goes; and a transfer whose bytes take little time at that rate
+ *   says what a message costs beyond them and the round trip (the device's
+ *   event loop, framing): the median, {@link LinkPolicy.overheadMs}, is the
+ *   planner's `transferExtraMs`, and is taken out of later samples;
  * - a probe is due whenever the estimate is older than {@link PROBE_EVERY_MS},
  *   whether or not requests flow, and at once when a transfer found the link
  *   more than twice or under half the estimate, but never more than about a
@@ -119,7 +122,10 @@ export interface LinkSample {
 /** Samples kept for {@link LinkPolicy.samplesSince}. */
 const SAMPLES_KEPT = 32;
 
-/** What a transfer did to the estimate: a sample; too short to be one (it counts for {@link LinkPolicy.burstBytes} only); or nothing. */
+/**
+ * What a transfer did to the estimate: a sample; too short to be one (it counts for
+ * {@link LinkPolicy.burstBytes} and {@link LinkPolicy.overheadMs} only); or nothing.
+ */
 export type TransferUse = 'sample' | 'short' | 'ignored';
 
 /** The link as the device knows it: a bandwidth estimator, a round-trip time, and their age. */
@@ -131,11 +137,15 @@ export class LinkPolicy {
   #seq = 0;
   /** A transfer found the link far from the estimate (or faster than it): measure it now. */
   #moved = false;
+  /** ... and faster: probes will be quick, so they need not rest. */
+  #faster = false;
   /** How long the last probe round took, ms, and when it ended. */
   #roundMs = 0;
   #probedAt = Number.NEGATIVE_INFINITY;
   /** The last transfers' bytes that crossed for free at the estimated rate (see burstBytes). */
   #credits: number[] = [];
+  /** The last small transfers' time beyond their bytes and the round trip, ms (see overheadMs). */
+  #overheads: number[] = [];
 
   readonly #risk: boolean;
 
@@ -169,18 +179,23 @@ export class LinkPolicy {
   }
 
   /**
-   * Bytes of an exchange that cross for free at the estimated rate: the
-   * median of the last transfers' (bytes - wire time x rate), each within
-   * [-bytes, bytes]; 0 before {@link CREDITS_NEEDED} transfers. A token
-   * bucket's burst makes it positive, a per-message overhead negative.
+   * Bytes of an exchange that cross for free at the estimated rate (a token
+   * bucket's burst): the median of the last transfers' (bytes - (wire time -
+   * overhead) x rate), each within [0, bytes]; 0 before
+   * {@link CREDITS_NEEDED} transfers.
    */
   burstBytes(): number {
-    if (this.#credits.length < CREDITS_NEEDED) return 0;
-    const sorted = [...this.#credits].sort((a, b) => a - b);
-    const mid = sorted.length >> 1;
-    return sorted.length % 2
-      ? (sorted[mid] as number)
-      : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+    return medianOf(this.#credits);
+  }
+
+  /**
+   * What an exchange takes beyond its bytes at the rate (burst aside) and the
+   * round trip, ms: the median over the last transfers whose bytes take under
+   * {@link minTransferMs} at the estimated rate (a larger one mixes it with the
+   * rate); 0 before {@link CREDITS_NEEDED} of them.
+   */
+  overheadMs(): number {
+    return medianOf(this.#overheads);
   }
 
   /** The measured round trip (median of the last probes), ms, if any. */
@@ -201,8 +216,9 @@ export class LinkPolicy {
   /**
    * Whether a probe is due: the estimate is older than {@link PROBE_EVERY_MS},
    * or a transfer found the link more than twice or under half the estimate
-   * (or faster than it, a bound). Either way probes keep to about a sixth of
-   * the time: after a round of T ms the next waits at least 6 T. When the
+   * (or much quicker than predicted). Either way probes keep to about a sixth
+   * of the time: after a round of T ms the next waits at least 6 T, unless a
+   * transfer found the link faster (then probes are quick). When the
    * plan would be the same at an eighth and at eight times the estimate
    * (`sensitive` false, see {@link planSensitive}), the estimate may grow
    * {@link PROBE_CALM_EVERY_MS} old.
@@ -210,7 +226,7 @@ export class LinkPolicy {
   probeDue(sensitive = true): boolean {
     const rested = this.#now() - this.#probedAt >= PROBE_DUTY * this.#roundMs;
     const every = sensitive ? PROBE_EVERY_MS : PROBE_CALM_EVERY_MS;
-    return rested && (this.#moved || this.ageMs() >= every);
+    return (rested || this.#faster) && (this.#moved || this.ageMs() >= every);
   }
 
   /**
@@ -218,14 +234,22 @@ export class LinkPolicy {
    * (see the constructor's `risk`) and the round trip, or the slow-link
    * defaults.
    */
-  input(): { bandwidthBps: number; rttMs: number; bandwidthLogSd?: number; burstBytes?: number } {
+  input(): {
+    bandwidthBps: number;
+    rttMs: number;
+    bandwidthLogSd?: number;
+    burstBytes?: number;
+    transferExtraMs?: number;
+  } {
     const estimate = this.expired ? undefined : this.#estimator.estimate();
     const burst = estimate ? this.burstBytes() : 0;
+    const overhead = estimate ? this.overheadMs() : 0;
     return {
       bandwidthBps: estimate?.bps ?? DEFAULT_BANDWIDTH_BPS,
       rttMs: this.rttMs ?? DEFAULT_RTT_MS,
       ...(this.#risk && estimate ? { bandwidthLogSd: this.#logSd(estimate.logSpread) } : {}),
       ...(burst !== 0 ? { burstBytes: burst } : {}),
+      ...(overhead !== 0 ? { transferExtraMs: overhead } : {}),
     };
   }
 
@@ -257,7 +281,9 @@ export class LinkPolicy {
     this.#estimator.reset();
     this.#samples = [];
     this.#credits = [];
+    this.#overheads = [];
     this.#moved = false;
+    this.#faster = false;
     this.#roundMs = 0;
     this.#probedAt = Number.NEGATIVE_INFINITY;
     this.#sampledAt = Number.NEGATIVE_INFINITY;
@@ -276,6 +302,7 @@ export class LinkPolicy {
   ): Promise<LinkMeasurement> {
     let attempts = 0;
     this.#moved = false;
+    this.#faster = false;
     do {
       attempts++;
       await this.#measureOnce(probe, rounds);
@@ -312,7 +339,7 @@ export class LinkPolicy {
       let size = Math.round(
         Math.min(PROBE_MAX_BYTES, Math.max(PROBE_MIN_BYTES, (bps * PROBE_TARGET_MS) / 8000)),
       );
-      // The first sized probe empties a token bucket's burst (its time is not used for the rate).
+      // The first sized probe of a measurement empties a token bucket's burst.
       let big = await probe(size);
       // Two sizes give the rate and the round trip: elapsed = rtt + 8 bytes / rate.
       let extraMs = big.elapsedMs - big.edgeMs - emptyMs;
@@ -328,7 +355,9 @@ export class LinkPolicy {
         big = await probe(size);
         extraMs = big.elapsedMs - big.edgeMs - emptyMs;
       }
-      big = faster(await probe(size), await probe(size));
+      // In the first round the bucket may be full: the sized probe emptied it, and two more are
+      // timed. Later rounds follow at once (the bucket has had no time to refill): it is timed too.
+      big = i === 0 ? faster(await probe(size), await probe(size)) : faster(big, await probe(size));
       extraMs = big.elapsedMs - big.edgeMs - emptyMs;
       if (extraMs < 0) {
         // The round straddled a change (the sized probes beat the empty ones): measure again.
@@ -360,8 +389,11 @@ export class LinkPolicy {
       const moved =
         before !== undefined && Math.abs(Math.log(fed / before)) > Math.log(CHANGE_FACTOR);
       const quick = fed > (before ?? 0) || roundMs <= CONFIRM_ROUND_MS;
-      // The transfers' free bytes were reckoned at the old rate.
-      if (moved) this.#credits = [];
+      // The transfers' free bytes and overheads were reckoned at the old rate.
+      if (moved) {
+        this.#credits = [];
+        this.#overheads = [];
+      }
       if (moved && quick && planned < rounds + CONFIRM_ROUNDS) planned++;
     }
   }
@@ -381,19 +413,25 @@ export class LinkPolicy {
     if (!(bytes > 0) || !Number.isFinite(wireMs)) return 'ignored';
     const before = this.expired ? undefined : this.#estimator.estimate()?.bps;
     const minMs = this.minTransferMs();
+    // The overhead learned so far is no part of the wire's time.
+    const overhead = before === undefined ? 0 : this.overheadMs();
+    const netMs = wireMs - overhead;
     if (before !== undefined) {
       const expectedMs = (8000 * Math.max(0, bytes - this.burstBytes())) / before;
-      const credit = bytes - (Math.max(0, wireMs) * before) / 8000;
-      this.#credits.push(Math.max(-bytes, Math.min(bytes, credit)));
-      if (this.#credits.length > CREDITS_KEPT) this.#credits.shift();
-      if (wireMs < minMs) {
-        if (expectedMs > CHANGE_FACTOR * minMs) this.#moved = true;
+      if ((8000 * bytes) / before < minMs) keep(this.#overheads, Math.max(0, wireMs - expectedMs));
+      const credit = bytes - (Math.max(0, netMs) * before) / 8000;
+      keep(this.#credits, Math.max(0, Math.min(bytes, credit)));
+      if (netMs < minMs) {
+        if (expectedMs > CHANGE_FACTOR * minMs) {
+          this.#moved = true;
+          this.#faster = true;
+        }
         return 'short';
       }
     } else if (wireMs < minMs) return 'ignored';
     const fed = this.#estimator.observe({
       bytes,
-      elapsedMs: seen.elapsedMs,
+      elapsedMs: seen.elapsedMs - overhead,
       edgeComputeMs: seen.edgeMs,
       rttMs: rtt,
       atMs: this.#now(),
@@ -406,6 +444,22 @@ export class LinkPolicy {
     }
     return 'sample';
   }
+}
+
+/** Appends `x` to the last {@link CREDITS_KEPT} values. */
+function keep(values: number[], x: number): void {
+  values.push(x);
+  if (values.length > CREDITS_KEPT) values.shift();
+}
+
+/** The median of `values`; 0 before {@link CREDITS_NEEDED} of them. */
+function medianOf(values: readonly number[]): number {
+  if (values.length < CREDITS_NEEDED) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 /** Of two probes of the same size, the one that spent less time outside the edge. */

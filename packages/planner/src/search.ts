@@ -64,6 +64,13 @@ export interface PlanInput {
    * exchange is charged max(0, bytes - burstBytes) at the rate; default 0.
    */
   burstBytes?: number;
+  /**
+   * Milliseconds every exchange with the edge takes beyond its bytes and the
+   * round trip (a per-message overhead measured from transfers: the device's
+   * own event loop, framing), charged like the round trip, half each way;
+   * default 0.
+   */
+  transferExtraMs?: number;
 }
 
 /** A plan with an uncertain link is called feasible when it meets the deadline this often. */
@@ -282,6 +289,10 @@ export function compilePlannerFromMs(
     if (!Number.isFinite(input.burstBytes ?? 0)) {
       throw badInput(`burstBytes ${input.burstBytes} must be a finite number`);
     }
+    const extra = input.transferExtraMs ?? 0;
+    if (!(extra >= 0 && Number.isFinite(extra))) {
+      throw badInput(`transferExtraMs ${extra} must be a finite number >= 0`);
+    }
     return 8000 / bandwidthBps;
   }
 
@@ -388,17 +399,19 @@ export function compilePlannerFromMs(
     const work =
       (dev[at] as number) * (input.deviceScale ?? 1) +
       edgePart(at, input.edgeScale ?? 1, input.edgeExtraMs ?? 0);
-    return local[at] === 1 ? work : work + charged(at, input.burstBytes ?? 0) * k + input.rttMs;
+    return local[at] === 1 ? work : work + charged(at, input.burstBytes ?? 0) * k + exchangeMs(input);
   }
 
   const burstOf = (input: PlanInput) => input.burstBytes ?? 0;
+  /** What an exchange costs besides its bytes: the round trip and the per-message overhead. */
+  const exchangeMs = (input: PlanInput) => input.rttMs + (input.transferExtraMs ?? 0);
 
   return {
     paths,
     lastExit,
     plan(input: PlanInput): Plan {
       const k = msPerByte(input);
-      const rtt = input.rttMs;
+      const rtt = exchangeMs(input);
       const deadline = input.deadlineMs;
       const sd = input.bandwidthLogSd ?? 0;
       const ds = input.deviceScale ?? 1;
@@ -447,7 +460,7 @@ export function compilePlannerFromMs(
         for (let at = from; at <= from + n; at++) {
           const t = totalAt(at, k, input);
           out.push(
-            make(at, t, feasibleAt(at, t, k, input), k, input.rttMs, ds, es, ex, burstOf(input)),
+            make(at, t, feasibleAt(at, t, k, input), k, exchangeMs(input), ds, es, ex, burstOf(input)),
           );
         }
       }
@@ -476,7 +489,7 @@ export function compilePlannerFromMs(
         t,
         feasibleAt(at, t, k, input),
         k,
-        input.rttMs,
+        exchangeMs(input),
         input.deviceScale ?? 1,
         input.edgeScale ?? 1,
         input.edgeExtraMs ?? 0,

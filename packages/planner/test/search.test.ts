@@ -371,3 +371,12 @@ describe('plan with a burst (burstBytes)', () => {
     expect(() => planner.plan({ ...at(30), burstBytes: Number.NaN })).toThrow(/burstBytes NaN/);
   });
 });
+
+describe('plan with a per-message overhead (transferExtraMs)', () => {
+  it('charges it like the round trip, half each way, to plans that use the edge only', () => {
+    const e = planner.evaluate(1, 1, { ...at(1000, 2), transferExtraMs: 4 });
+    expect(e.predicted).toEqual({ device: 10, upload: 23, edge: 2, download: 7, total: 42 });
+    expect(planner.evaluate(1, 3, { ...at(1000), transferExtraMs: 4 }).predicted.total).toBe(50);
+    expect(() => planner.plan({ ...at(30), transferExtraMs: -1 })).toThrow(/transferExtraMs -1/);
+  });
+});
