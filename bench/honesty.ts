@@ -12,10 +12,12 @@
  * 0.9-1.1), the share within ±25% (target >= 90%), and missed among the
  * requests planned feasible (target <= 5%).
  *
- *   pnpm bench:honesty [--before a7e363a] [--images 30] [--interval-ms 100]
+ * Then the same on a real kernel link where network namespaces can be made
+ * (root): each tree's edge runs in a namespace joined by a veth pair that
+ * `tc` shapes with a token bucket (the same rates, an 8 KiB burst, no added
+ * delay), its emulation off; the device measures that link itself.
  *
- * Not run here: the same on a tc-shaped kernel link (veth pair between
- * network namespaces), which this bench does not create yet.
+ *   pnpm bench:honesty [--before a7e363a] [--images 30] [--interval-ms 100]
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -24,6 +26,7 @@ import { describeMachine } from '@edgent/model/node';
 import { checkout } from './src/checkout';
 import { startEdge } from './src/edge-process';
 import { median, writeReport } from './src/report';
+import { createShapedLink, shapedLinkUnavailable } from './src/shaped-link';
 
 const { values: flags } = parseArgs({
   options: {
@@ -40,6 +43,9 @@ if (!(intervalMs >= 0)) throw new Error(`--interval-ms must be >= 0`);
 const root = join(import.meta.dirname, '..');
 const RATES = [100e3, 500e3, 2e6, 10e6];
 const DELAY_MS = 5;
+/** The tc-shaped link's token bucket depth, bytes. */
+const TC_BURST = 8192;
+type LinkKind = 'emulated' | 'tc';
 const DEADLINES: Record<'cpu' | 'wasm', number[]> = {
   cpu: [15, 30, 60, 150],
   wasm: [3, 8, 20, 60],
@@ -57,6 +63,7 @@ interface Answer {
 interface Cell {
   tree: string;
   backend: 'cpu' | 'wasm';
+  link: LinkKind;
   rateBps: number;
   deadlineMs: number;
   requests: number;
@@ -71,15 +78,23 @@ function log(text: string): void {
   process.stderr.write(`honesty: ${text}\n`);
 }
 
-/** Runs the driver inside `tree` against `edge`; resolves with every answer. */
-function drive(tree: string, edge: string, backend: 'cpu' | 'wasm'): Promise<Answer[]> {
+/**
+ * Runs the driver inside `tree` against `edge` at each emulated rate (0: no emulation); resolves
+ * with every answer.
+ */
+function drive(
+  tree: string,
+  edge: string,
+  backend: 'cpu' | 'wasm',
+  rates: number[] = RATES,
+): Promise<Answer[]> {
   const driver = join(import.meta.dirname, 'src', 'honesty-driver.mjs');
   const args = [
     driver,
     tree,
     edge,
     backend,
-    RATES.join(','),
+    rates.join(','),
     DEADLINES[backend].join(','),
     String(images),
     String(intervalMs),
@@ -90,7 +105,7 @@ function drive(tree: string, edge: string, backend: 'cpu' | 'wasm'): Promise<Ans
     let out = '';
     let err = '';
     let lines = 0;
-    const total = RATES.length * DEADLINES[backend].length * images;
+    const total = rates.length * DEADLINES[backend].length * images;
     child.stdout.on('data', (c: Buffer) => {
       out += c.toString();
       const n = out.split('\n').length - 1;
@@ -116,15 +131,21 @@ function drive(tree: string, edge: string, backend: 'cpu' | 'wasm'): Promise<Ans
   });
 }
 
-function cells(tree: string, backend: 'cpu' | 'wasm', answers: Answer[]): Cell[] {
+function cells(
+  tree: string,
+  backend: 'cpu' | 'wasm',
+  answers: Answer[],
+  link: LinkKind = 'emulated',
+): Cell[] {
   const out: Cell[] = [];
-  for (const rateBps of RATES) {
+  for (const rateBps of [...new Set(answers.map((x) => x.rateBps))]) {
     for (const deadlineMs of DEADLINES[backend]) {
       const a = answers.filter((x) => x.rateBps === rateBps && x.deadlineMs === deadlineMs);
       const feasible = a.filter((x) => x.feasible);
       out.push({
         tree,
         backend,
+        link,
         rateBps,
         deadlineMs,
         requests: a.length,
@@ -160,13 +181,46 @@ for (const tree of trees) {
     child.kill('SIGTERM');
   }
 }
+const tcUnavailable = shapedLinkUnavailable();
+if (tcUnavailable) log(`no tc-shaped link: ${tcUnavailable}`);
+else {
+  for (const tree of trees) {
+    const link = await createShapedLink({ rateBps: RATES[0] as number, burstBytes: TC_BURST });
+    try {
+      log(`${tree.name}: starting its edge behind a tc-shaped link (${link.namespace})`);
+      const { child, url } = await startEdge(1, {
+        root: tree.dir,
+        prefix: link.exec,
+        host: link.edgeHost,
+      });
+      try {
+        for (const backend of ['cpu', 'wasm'] as const) {
+          for (const rateBps of RATES) {
+            await link.shape({ rateBps, burstBytes: TC_BURST });
+            log(`${tree.name}: ${backend} device, tc ${rateBps / 1e3} kbit/s`);
+            // Emulation off (rate 0): the answers are labelled with the kernel's rate.
+            const answers = (await drive(tree.dir, url, backend, [0])).map((a) => ({
+              ...a,
+              rateBps,
+            }));
+            all.push(...cells(tree.name, backend, answers, 'tc'));
+          }
+        }
+      } finally {
+        child.kill('SIGTERM');
+      }
+    } finally {
+      await link.remove();
+    }
+  }
+}
 const seconds = (performance.now() - t0) / 1000;
 
 const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(0)}%` : '–');
 const rate = (bps: number) => (bps >= 1e6 ? `${bps / 1e6} Mbit/s` : `${bps / 1e3} kbit/s`);
 /** Pooled over cells: the median ratio, the share within ±25%, missed among feasible. */
-function pooled(tree: string, backend: string) {
-  const cs = all.filter((c) => c.tree === tree && c.backend === backend);
+function pooled(tree: string, backend: string, link: LinkKind) {
+  const cs = all.filter((c) => c.tree === tree && c.backend === backend && c.link === link);
   const n = cs.reduce((s, c) => s + c.requests, 0);
   const feasible = cs.reduce((s, c) => s + c.feasible, 0);
   const missed = cs.reduce((s, c) => s + (c.feasible ? c.missedAmongFeasible * c.feasible : 0), 0);
@@ -191,6 +245,7 @@ const json = {
     delayMs: DELAY_MS,
     rates: RATES,
     deadlines: DEADLINES,
+    tc: tcUnavailable ? { skipped: tcUnavailable } : { burstBytes: TC_BURST, rates: RATES },
   },
   seconds,
   cells: all,
@@ -204,15 +259,18 @@ const md: string[] = [
   '',
   '## Pooled per tree and backend',
   '',
-  '| tree | backend | cells on target (ratio and ±25%) | within ±25% | missed among feasible | deadline met |',
-  '|---|---|---|---|---|---|',
+  '| tree | link | backend | cells on target (ratio and ±25%) | within ±25% | missed among feasible | deadline met |',
+  '|---|---|---|---|---|---|---|',
 ];
-for (const tree of trees) {
-  for (const backend of ['cpu', 'wasm']) {
-    const p = pooled(tree.name, backend);
-    md.push(
-      `| ${tree.name} | ${backend} | ${p.cellsOnTarget} of ${p.cells} | ${pct(p.within25)} | ${pct(p.missedAmongFeasible)} | ${pct(p.metRate)} |`,
-    );
+const links: LinkKind[] = tcUnavailable ? ['emulated'] : ['emulated', 'tc'];
+for (const link of links) {
+  for (const tree of trees) {
+    for (const backend of ['cpu', 'wasm']) {
+      const p = pooled(tree.name, backend, link);
+      md.push(
+        `| ${tree.name} | ${link} | ${backend} | ${p.cellsOnTarget} of ${p.cells} | ${pct(p.within25)} | ${pct(p.missedAmongFeasible)} | ${pct(p.metRate)} |`,
+      );
+    }
   }
 }
 md.push('', '## Per cell (before | after)', '');
@@ -220,28 +278,32 @@ md.push(
   '| backend | link | deadline | median measured/predicted | within ±25% | missed among feasible | met |',
   '|---|---|---|---|---|---|---|',
 );
-for (const backend of ['cpu', 'wasm'] as const) {
-  for (const rateBps of RATES) {
-    for (const deadlineMs of DEADLINES[backend]) {
-      const [b, a] = trees.map((t) =>
-        all.find(
-          (c) =>
-            c.tree === t.name &&
-            c.backend === backend &&
-            c.rateBps === rateBps &&
-            c.deadlineMs === deadlineMs,
-        ),
-      );
-      if (!b || !a) continue;
-      md.push(
-        `| ${backend} | ${rate(rateBps)} | ${deadlineMs} ms | ${b.medianRatio.toFixed(2)} \\| ${a.medianRatio.toFixed(2)} | ${pct(b.within25)} \\| ${pct(a.within25)} | ${pct(b.missedAmongFeasible)} \\| ${pct(a.missedAmongFeasible)} | ${pct(b.metRate)} \\| ${pct(a.metRate)} |`,
-      );
+for (const link of links)
+  for (const backend of ['cpu', 'wasm'] as const) {
+    for (const rateBps of RATES) {
+      for (const deadlineMs of DEADLINES[backend]) {
+        const [b, a] = trees.map((t) =>
+          all.find(
+            (c) =>
+              c.tree === t.name &&
+              c.backend === backend &&
+              c.link === link &&
+              c.rateBps === rateBps &&
+              c.deadlineMs === deadlineMs,
+          ),
+        );
+        if (!b || !a) continue;
+        md.push(
+          `| ${backend} | ${link} ${rate(rateBps)} | ${deadlineMs} ms | ${b.medianRatio.toFixed(2)} \\| ${a.medianRatio.toFixed(2)} | ${pct(b.within25)} \\| ${pct(a.within25)} | ${pct(b.missedAmongFeasible)} \\| ${pct(a.missedAmongFeasible)} | ${pct(b.metRate)} \\| ${pct(a.metRate)} |`,
+        );
+      }
     }
   }
-}
 md.push(
   '',
-  'Not run: the same on a tc-shaped kernel link between network namespaces (this bench does not create one yet).',
+  tcUnavailable
+    ? `Not run: the same on a tc-shaped kernel link (${tcUnavailable}).`
+    : `"tc": the edge in a network namespace behind a veth pair shaped by \`tc\` (tbf, ${TC_BURST}-byte burst, no added delay; the edge's emulation off).`,
   '',
 );
 const text = md.join('\n');
