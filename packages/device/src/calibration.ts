@@ -22,7 +22,7 @@ export type CalibratedSide = 'device' | 'edge';
 /** Ratios kept per side. */
 export const CALIBRATION_WINDOW = 20;
 /** The quantile of the ratios the planner plans with. */
-export const PLANNING_QUANTILE = 0.9;
+export const PLANNING_QUANTILE = 0.95;
 /** Ratios are used once a side has this many. */
 export const MIN_CALIBRATION_SAMPLES = 3;
 /** A median ratio outside [1 / this, this] over a full window: the profile does not describe this machine now. */

@@ -227,7 +227,7 @@ export class CoInference {
     const chosen = override
       ? this.planner.evaluate(override.exit, override.partition, input)
       : this.planner.plan(input);
-    // Chosen (and called feasible) with compute as it is nine times in ten; its breakdown is what
+    // Chosen (and called feasible) with compute as it is 19 times in 20; its breakdown is what
     // it is expected to take, with the typical calibration.
     const expected = this.planner.evaluate(chosen.exit, chosen.partition, {
       ...input,

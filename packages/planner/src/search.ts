@@ -74,7 +74,7 @@ export interface PlanInput {
 }
 
 /** A plan with an uncertain link is called feasible when it meets the deadline this often. */
-export const FEASIBLE_PROBABILITY = 0.9;
+export const FEASIBLE_PROBABILITY = 0.95;
 
 /**
  * P(total <= deadline) for a plan whose compute and round trip take `fixedMs`

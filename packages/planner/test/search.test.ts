@@ -292,7 +292,7 @@ describe('plan under an uncertain link (bandwidthLogSd > 0): expected effective 
     // exit 0 on the device (10 ms, certain).
     const risky = planner.plan({ ...at(40), bandwidthLogSd: 0.2 });
     expect([risky.exit, risky.partition, risky.feasible]).toEqual([0, 2, true]);
-    // At sd 0.05, P(met) = 0.999: the deeper exit is worth it, and called feasible (P >= 0.9).
+    // At sd 0.05, P(met) = 0.999: the deeper exit is worth it, and called feasible (P >= 0.95).
     const sure = planner.plan({ ...at(40), bandwidthLogSd: 0.05 });
     expect([sure.exit, sure.partition, sure.feasible]).toEqual([1, 1, true]);
     expect(sure.predicted.total).toBe(36);
@@ -300,11 +300,11 @@ describe('plan under an uncertain link (bandwidthLogSd > 0): expected effective 
     expect(planner.plan({ ...at(40), bandwidthLogSd: 0 })).toEqual(planner.plan(at(40)));
   });
 
-  it('calls a plan feasible only when it meets the deadline 9 times in 10; evaluate and candidates agree', () => {
-    // z = ln(28/24) / 0.12 = 1.28: P(met) just under 0.9.
-    const input = { ...at(40), bandwidthLogSd: 0.1203 };
+  it('calls a plan feasible only when it meets the deadline 19 times in 20; evaluate and candidates agree', () => {
+    // z = ln(28/24) / 0.094 = 1.640: P(met) just under 0.95.
+    const input = { ...at(40), bandwidthLogSd: 0.094 };
     expect(planner.evaluate(1, 1, input).feasible).toBe(false);
-    expect(planner.evaluate(1, 1, { ...input, bandwidthLogSd: 0.1 }).feasible).toBe(true);
+    expect(planner.evaluate(1, 1, { ...input, bandwidthLogSd: 0.09 }).feasible).toBe(true);
     const c = planner.candidates(input).find((p) => p.exit === 1 && p.partition === 1);
     expect(c?.feasible).toBe(false);
   });
