@@ -8,9 +8,11 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
+  type BrowserSocket,
   type CoInference,
+  DeviceError,
   DeviceSession,
-  EdgeClient,
+  type EdgeClient,
   type EdgeProfile,
   fetchEdgeProfile,
 } from '@edgent/device';
@@ -24,7 +26,6 @@ import {
   useBackend,
 } from '@edgent/model/node';
 import type { Encoding } from '@edgent/planner';
-import { wsChannel } from '@edgent/protocol';
 import { WebSocket } from 'ws';
 import { UsageError } from './commands/train';
 import { PROFILING_DEFAULTS, profileWithProgress } from './profile-device';
@@ -99,12 +100,39 @@ export async function openDevice(flags: DeviceSetup): Promise<OpenDevice> {
     edge: edgeProfile.latency,
     encoding: flags.encoding,
   });
-  const client = await EdgeClient.connect(await openSocket(flags.edge, flags.token), {
-    model: { id: manifest.id, hash: manifest.hash },
-    now,
-    client: { name: 'edgent device', backend: flags.backend },
-  });
-  session.attach(client);
+  const url = socketUrl(flags.edge);
+  const headers = flags.token ? { authorization: `Bearer ${flags.token}` } : undefined;
+  let connected = false;
+  // The first attempt must succeed (a command fails fast); after a loss the session reconnects
+  // with backoff, and requests are answered on the device meanwhile.
+  const client = await session
+    .connect(
+      {
+        url,
+        model: { id: manifest.id, hash: manifest.hash },
+        now,
+        name: 'edgent device',
+        backend: () => flags.backend,
+        open: (u) => new WebSocket(u, headers ? { headers } : {}) as unknown as BrowserSocket,
+        onState: (state) => {
+          if (state.status === 'connected') {
+            if (connected) process.stderr.write('edgent device: connected to the edge again\n');
+            connected = true;
+          } else if (connected && state.status === 'offline' && state.failures === 1) {
+            process.stderr.write(
+              `edgent device: ${state.error?.message ?? 'lost the edge'}; answering on the device and reconnecting\n`,
+            );
+          }
+        },
+      },
+      true,
+    )
+    .catch((e: unknown) => {
+      if (e instanceof DeviceError && e.code === 'EDGENT_ERR_UNREACHABLE') {
+        throw new UsageError(e.message);
+      }
+      throw e;
+    });
   const co = session.co as CoInference;
   return {
     session,
@@ -136,8 +164,8 @@ export function httpUrl(edge: string): string {
   return url.origin;
 }
 
-/** An open WebSocket channel to the edge's /ws (an http(s) URL is mapped to ws(s)). */
-export async function openSocket(edge: string, token: string | undefined) {
+/** The edge's /ws URL for `--edge` (an http(s) URL is mapped to ws(s), a bare host to /ws). */
+export function socketUrl(edge: string): string {
   let url: URL;
   try {
     url = new URL(edge);
@@ -151,19 +179,5 @@ export async function openSocket(edge: string, token: string | undefined) {
     throw new UsageError(`--edge ${edge}: expected an http(s):// or ws(s):// URL`);
   }
   if (url.pathname === '/' || url.pathname === '') url.pathname = '/ws';
-  const socket = new WebSocket(url, token ? { headers: { authorization: `Bearer ${token}` } } : {});
-  await new Promise<void>((ok, fail) => {
-    socket.once('open', () => ok());
-    socket.once('unexpected-response', (_req, res) =>
-      fail(
-        new UsageError(
-          `the edge at ${url} answered HTTP ${res.statusCode} to the WebSocket upgrade`,
-        ),
-      ),
-    );
-    socket.once('error', (e) =>
-      fail(new UsageError(`cannot reach the edge at ${url}: ${e.message}`)),
-    );
-  });
-  return wsChannel(socket as never);
+  return url.href;
 }

@@ -126,9 +126,10 @@ describe('the link estimate through a real edge', () => {
     const up = settledAt(rise, FAST);
     const atUp = rise[up];
     expect(up, trace(rise)).toBeGreaterThanOrEqual(0);
-    expect((atUp?.requests ?? 99) <= 5 || (atUp?.ms ?? 1e9) <= 2_000, `${JSON.stringify(atUp)} ${trace(rise)}`).toBe(
-      true,
-    );
+    expect(
+      (atUp?.requests ?? 99) <= 5 || (atUp?.ms ?? 1e9) <= 2_000,
+      `${JSON.stringify(atUp)} ${trace(rise)}`,
+    ).toBe(true);
     expect(near(medianEstimate(rise.slice(up + 1)), FAST), trace(rise)).toBe(true);
     // More bandwidth at the same deadline never buys less accuracy.
     const slowAccuracy = Math.max(...settledDrop.map((s) => s.accuracy));

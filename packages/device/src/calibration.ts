@@ -5,8 +5,9 @@
  * request that arrives every 100 ms meets a colder machine, another load, or
  * another CPU than the profile's. Per side the last {@link CALIBRATION_WINDOW}
  * answers are kept, and the planner corrects that side by their
- * {@link PLANNING_QUANTILE} quantile (robust: one slow request among twenty
- * moves nothing), so that "feasible" holds for about nine requests in ten:
+ * {@link PLANNING_QUANTILE} quantile (over twenty answers, between the two
+ * slowest: a single outlier moves it by a twentieth of its excess), so that "feasible"
+ * holds for about 19 requests in 20:
  * - the device by the ratio measured / predicted: a slower or colder CPU
  *   stretches every layer alike;
  * - the edge by the difference measured - predicted, in ms: what the edge

@@ -42,7 +42,7 @@ export interface EdgeConnectionOptions {
 
 /** The browser WebSocket as far as this module uses it. */
 export type BrowserSocket = WebSocketLike & {
-  addEventListener(type: 'open' | 'close' | 'error', listener: () => void): void;
+  addEventListener(type: 'open' | 'close' | 'error', listener: (event?: unknown) => void): void;
   readyState: number;
 };
 
@@ -131,9 +131,12 @@ export class EdgeConnection {
     await new Promise<void>((resolve, reject) => {
       if (socket.readyState === 1) return resolve();
       socket.addEventListener('open', () => resolve());
-      socket.addEventListener('error', () =>
+      socket.addEventListener('error', (event) =>
         reject(
-          new DeviceError('EDGENT_ERR_UNREACHABLE', `cannot reach the edge at ${this.options.url}`),
+          new DeviceError(
+            'EDGENT_ERR_UNREACHABLE',
+            `cannot reach the edge at ${this.options.url}${detailOf(event)}`,
+          ),
         ),
       );
       socket.addEventListener('close', () =>
@@ -169,6 +172,12 @@ export class EdgeConnection {
     this.set({ status: 'offline', error, retryInMs: wait, failures });
     this.timer = setTimeout(() => void this.attempt(), wait);
   }
+}
+
+/** What an error event says, when it says anything (Node's ws does; browsers do not). */
+function detailOf(event: unknown): string {
+  const message = (event as { message?: unknown } | undefined)?.message;
+  return typeof message === 'string' && message ? `: ${message}` : '';
 }
 
 function errorOf(e: unknown): { code: string; message: string } {

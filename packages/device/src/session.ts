@@ -8,6 +8,7 @@ import {
 } from '@edgent/planner';
 import type { LinkSettings } from '@edgent/protocol';
 import { type Classification, CoInference } from './co-inference';
+import { EdgeConnection, type EdgeConnectionOptions } from './connection';
 import type { EdgeClient } from './edge-client';
 import type { EdgeProfile } from './edge-profile';
 import { DeviceError } from './errors';
@@ -16,9 +17,10 @@ import { SerialQueue } from './queue';
 
 /**
  * One device's session with the edge, driven alike by the page and by
- * `edgent device`: it holds the model's co-inference, takes each new
- * connection to the edge (asks again for the emulated link the person set,
- * refreshes the edge's profile after a reconnection, measures the link),
+ * `edgent device`: it holds the model's co-inference, keeps a connection to
+ * the edge (connect and hello, reconnect with backoff after a loss), takes
+ * each new one (asks again for the emulated link the person set, refreshes
+ * the edge's profile after a reconnection, measures the link),
  * keeps probing the link while the estimate is old, and runs every request,
  * probe and link change through one queue so that no measurement overlaps
  * another. Without an edge, requests are answered on the device.
@@ -67,6 +69,7 @@ export class DeviceSession {
   private connections = 0;
   private probeQueued = false;
   private monitor: ReturnType<typeof setInterval> | undefined;
+  private connection: EdgeConnection | undefined;
 
   constructor(private readonly options: DeviceSessionOptions) {
     this.estimator = options.estimator ?? createBandwidthEstimator();
@@ -104,6 +107,44 @@ export class DeviceSession {
     this.coValue = co;
     await co.warmUp();
     if (co.edge) await this.measureNow(2).catch(() => undefined);
+  }
+
+  /**
+   * Connects to the edge and keeps connected: each session the connection
+   * opens is taken as `attach` takes it; after a loss it tries again with
+   * backoff until `close`. Resolves with the first session, or rejects with
+   * the first attempt's failure (and stops trying) when `failFast`.
+   */
+  connect(options: Omit<EdgeConnectionOptions, 'onClient'>, failFast = false): Promise<EdgeClient> {
+    this.connection?.stop();
+    let first = true;
+    return new Promise((resolve, reject) => {
+      const connection = new EdgeConnection({
+        ...options,
+        onClient: (client) => {
+          this.attach(client);
+          if (client && first) {
+            first = false;
+            resolve(client);
+          }
+        },
+        onState: (state) => {
+          options.onState(state);
+          if (first && failFast && state.status === 'offline' && state.error) {
+            first = false;
+            connection.stop();
+            reject(new DeviceError(state.error.code, state.error.message));
+          }
+        },
+      });
+      this.connection = connection;
+      connection.start();
+    });
+  }
+
+  /** Tries to reach the edge now instead of waiting out the backoff. */
+  retryNow(): void {
+    this.connection?.retryNow();
   }
 
   /**
@@ -209,10 +250,11 @@ export class DeviceSession {
     });
   }
 
-  /** Stops probing and closes the connection. */
+  /** Stops probing and reconnecting, and closes the connection. */
   close(): void {
     clearInterval(this.monitor);
     this.monitor = undefined;
+    this.connection?.stop();
     this.clientValue?.close();
   }
 

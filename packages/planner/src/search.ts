@@ -399,7 +399,9 @@ export function compilePlannerFromMs(
     const work =
       (dev[at] as number) * (input.deviceScale ?? 1) +
       edgePart(at, input.edgeScale ?? 1, input.edgeExtraMs ?? 0);
-    return local[at] === 1 ? work : work + charged(at, input.burstBytes ?? 0) * k + exchangeMs(input);
+    return local[at] === 1
+      ? work
+      : work + charged(at, input.burstBytes ?? 0) * k + exchangeMs(input);
   }
 
   const burstOf = (input: PlanInput) => input.burstBytes ?? 0;
@@ -460,7 +462,17 @@ export function compilePlannerFromMs(
         for (let at = from; at <= from + n; at++) {
           const t = totalAt(at, k, input);
           out.push(
-            make(at, t, feasibleAt(at, t, k, input), k, exchangeMs(input), ds, es, ex, burstOf(input)),
+            make(
+              at,
+              t,
+              feasibleAt(at, t, k, input),
+              k,
+              exchangeMs(input),
+              ds,
+              es,
+              ex,
+              burstOf(input),
+            ),
           );
         }
       }

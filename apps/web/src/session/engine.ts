@@ -2,7 +2,6 @@ import {
   type Classification,
   DeviceSession,
   DynamicMode,
-  EdgeConnection,
   type EdgeProfile,
   edgeSocketUrl,
   fetchEdgeProfile,
@@ -74,7 +73,6 @@ export class Engine {
   private weights: Map<string, Float32Array> | undefined;
   private model: MultiExitModel | undefined;
   private dynamic: DynamicMode | undefined;
-  private connection: EdgeConnection | undefined;
   private edgeLatency: LatencyModel | undefined;
   private deviceLatency: LatencyModel | undefined;
   private changesSeen = 0;
@@ -184,14 +182,13 @@ export class Engine {
 
   /** Tries to reach the edge now instead of waiting out the backoff. */
   retryEdge(): void {
-    this.connection?.retryNow();
+    this.session.retryNow();
   }
 
   /** Stops the session, the camera and the probes. */
   stop(): void {
     this.session.close();
     this.camera.stop();
-    this.connection?.stop();
   }
 
   /** In an insecure context: the edge's HTTPS address, where the camera and threads work. */
@@ -250,15 +247,14 @@ export class Engine {
   }
 
   private connect(manifest: ModelManifest): void {
-    this.connection = new EdgeConnection({
+    // Kept connected until stop(): the session reconnects with backoff after a loss.
+    void this.session.connect({
       url: edgeSocketUrl(location),
       model: { id: manifest.id, hash: manifest.hash },
       now: this.now,
       backend: () => this.state.backend ?? '',
       onState: (connection) => this.update({ connection }),
-      onClient: (client) => this.session.attach(client),
     });
-    this.connection.start();
   }
 
   /** Loads this backend's cached profile or profiles the device (call inside the queue). */
