@@ -194,15 +194,29 @@ export class CoInference {
     return this.link.measure((bytes) => edge.probe(bytes), rounds);
   }
 
-  /** Runs every exit path once on a blank input, so the first request does not pay for compiling kernels. */
+  /**
+   * Runs every exit path once on a blank input, so the first request does not pay for compiling
+   * kernels; then once more, timed, as the device's first calibration (what the profile predicts
+   * for each whole path against what it takes here now, e.g. on another CPU than the profile's),
+   * so that the first requests are not planned with an uncorrected profile.
+   */
   async warmUp(): Promise<void> {
     const { model } = this.options;
     const x = tf.zeros([1, ...model.spec.input]);
+    const probe = { bandwidthBps: 1, rttMs: 0, deadlineMs: 1 };
     try {
-      for (const path of this.paths) {
-        const y = runSlice(model, path.exit, 0, path.layers.length, x);
-        await y.data();
-        y.dispose();
+      for (const timed of [false, true]) {
+        for (const path of this.paths) {
+          const n = path.layers.length;
+          const t0 = this.options.now();
+          const y = runSlice(model, path.exit, 0, n, x);
+          await y.data();
+          y.dispose();
+          if (!timed) continue;
+          this.options.slowdown?.stretch(t0);
+          const predicted = this.planner.evaluate(path.exit, n, probe).predicted.device;
+          this.calibration.observe('device', predicted, this.options.now() - t0);
+        }
       }
     } finally {
       x.dispose();

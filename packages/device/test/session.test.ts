@@ -88,6 +88,11 @@ describe('DeviceSession', () => {
     const { s } = session(now);
     await expect(s.classify(image, 100)).rejects.toMatchObject({ code: 'EDGENT_ERR_NO_MODEL' });
     await load(s);
+    // The warm-up timed each exit path once: the device's first calibration (a profile of 20 ms a
+    // layer is far slower than this machine).
+    const device = s.co?.calibration.side('device');
+    expect(device?.samples).toBe(s.co?.paths.length);
+    expect(device?.median).toBeLessThan(0.5);
     const r = await s.classify(image, 100);
     expect(r.online).toBe(false);
     expect(r.plan.partition).toBe(s.co?.paths[r.plan.exit]?.layers.length);
