@@ -174,7 +174,7 @@ const md = [
   `${machine.platform}; load average at start ${load.join(' / ')}.`,
   '',
   'Search "paper": the most accurate exit meeting the deadline on the estimate as if certain;',
-  '"risk-aware": the highest expected effective accuracy with the bandwidth log-normal (sd 0.2).',
+  '"risk-aware": the highest expected effective accuracy with log bandwidth Student-t (3 degrees of freedom, scale 0.2).',
   '',
   '| model | search | exits | longest path | (exit, p) pairs | us / decision | decisions / s | feasible |',
   '|---|---|---|---|---|---|---|---|',

@@ -115,7 +115,9 @@ describe('replay on a constant trace', () => {
   it('at 40 ms, where both the edge (14 ms) and the device (20 ms) meet it with the last exit, Edgent takes the faster edge while it is sure of the link, the device when the estimate has aged', async () => {
     const e = summarize(await replay(scenario(constant), 'edgent-static'));
     expect(Object.keys(e.plans).sort()).toEqual(['1/0', '1/2']);
-    expect(e.plans['1/0']).toBeGreaterThan(e.requests / 2);
+    // (Fresh, a fade to a fourteenth of the estimate is a 1-in-2,000 event: within the planner's
+    // tie tolerance, so the faster plan; a second old, 1 in 400: the device.)
+    expect(e.plans['1/0']).toBeGreaterThan(e.requests / 10);
     expect(e.metRate).toBe(1);
   });
 });

@@ -44,7 +44,8 @@ export interface PlanInput {
    * How uncertain the bandwidth is: the standard deviation of log bandwidth
    * (natural log; e.g. 0.2 for about ±20%). When above 0 the planner
    * maximises expected effective accuracy, accuracy x P(the deadline is met),
-   * the bandwidth log-normal around `bandwidthBps`, and a plan is feasible
+   * log bandwidth Student-t (3 degrees of freedom, scale this) around
+   * log `bandwidthBps`, and a plan is feasible
    * when it meets the deadline with probability at least
    * {@link FEASIBLE_PROBABILITY}; equal expected accuracies go to the faster
    * plan. Absent or 0: the paper's search on the
@@ -73,12 +74,22 @@ export interface PlanInput {
   transferExtraMs?: number;
 }
 
+/**
+ * Expected effective accuracies this close (relative) to the best are ties:
+ * the fastest of them is taken. A plan 0.1% less sure to be met (and as
+ * accurate) is preferred when it is faster.
+ */
+export const TIE_TOLERANCE = 1e-3;
+
+/** A plan less likely than this to meet the deadline is not chosen for its chance. */
+export const MIN_MEET_PROBABILITY = 0.01;
+
 /** A plan with an uncertain link is called feasible when it meets the deadline this often. */
 export const FEASIBLE_PROBABILITY = 0.95;
 
 /**
  * P(total <= deadline) for a plan whose compute and round trip take `fixedMs`
- * and whose bytes take `wireMs` at the estimated rate, the rate log-normal
+ * and whose bytes take `wireMs` at the estimated rate, the rate log-t (see studentT3Cdf)
  * with standard deviation `sd`: the rate must be at least wireMs / slack of
  * the estimate.
  */
@@ -92,7 +103,18 @@ export function meetProbability(
   if (!(slack > 0)) return 0;
   if (wireMs <= 0) return 1;
   const z = Math.log(slack / wireMs) / sd;
-  return normalCdf(z);
+  return studentT3Cdf(z);
+}
+
+/**
+ * CDF of Student's t with 3 degrees of freedom: the link's rate is taken as
+ * log-t rather than log-normal, because real links fade: a drop to a fifth of
+ * the estimate within a second is rare but not the 8-sigma event a normal
+ * makes of it (0.2% here).
+ */
+export function studentT3Cdf(t: number): number {
+  const x = t / Math.sqrt(3);
+  return 0.5 + (x / (1 + x * x) + Math.atan(x)) / Math.PI;
 }
 
 /** Standard normal CDF (Abramowitz and Stegun 7.1.26 through erf; error under 1.5e-7). */
@@ -341,9 +363,16 @@ export function compilePlannerFromMs(
     };
   }
 
+  /** Per candidate: predicted total and expected effective accuracy (planUncertain's scratch). */
+  const scratchT = new Float64Array(total);
+  const scratchScore = new Float64Array(total);
+  const scratchP = new Float64Array(total);
+
   /**
-   * The plan of highest expected effective accuracy (accuracy x P(met)); ties:
-   * the faster. None with P(met) > 0: the fastest plan overall.
+   * The plan of highest expected effective accuracy (accuracy x P(met)); those
+   * within {@link TIE_TOLERANCE} of it are ties, and the fastest of them is
+   * taken, as the paper's search takes the fastest. None with P(met) at least
+   * {@link MIN_MEET_PROBABILITY}: the fastest plan overall.
    */
   function planUncertain(
     k: number,
@@ -355,10 +384,7 @@ export function compilePlannerFromMs(
     ex: number,
     burst: number,
   ): Plan {
-    let bestC = -1;
     let bestScore = 0;
-    let bestT = 0;
-    let bestP = 0;
     let fastC = -1;
     let fastT = 0;
     for (let at = 0; at < total; at++) {
@@ -372,19 +398,27 @@ export function compilePlannerFromMs(
         fastT = t;
       }
       const p = meetProbability(fixed, wire, deadline, sd);
-      if (p <= 0) continue;
-      const score = (paths[pathOf[at] as number] as PlannerPath).accuracy * p;
-      // Ties (P rounds to 1): the faster, as the paper's search.
-      const better = bestC < 0 || score > bestScore || (score === bestScore && t < bestT);
-      if (better) {
+      // A plan that would take a rare fade's opposite (a much faster link) is not worth a try.
+      const score =
+        p < MIN_MEET_PROBABILITY ? 0 : (paths[pathOf[at] as number] as PlannerPath).accuracy * p;
+      scratchT[at] = t;
+      scratchScore[at] = score;
+      scratchP[at] = p;
+      if (score > bestScore) bestScore = score;
+    }
+    if (!(bestScore > 0)) return make(fastC, fastT, false, k, rtt, ds, es, ex, burst);
+    let bestC = -1;
+    let bestT = 0;
+    const floor = bestScore * (1 - TIE_TOLERANCE);
+    for (let at = 0; at < total; at++) {
+      const t = scratchT[at] as number;
+      if ((scratchScore[at] as number) >= floor && (bestC < 0 || t < bestT)) {
         bestC = at;
-        bestScore = score;
         bestT = t;
-        bestP = p;
       }
     }
-    if (bestC < 0) return make(fastC, fastT, false, k, rtt, ds, es, ex, burst);
-    return make(bestC, bestT, bestP >= FEASIBLE_PROBABILITY, k, rtt, ds, es, ex, burst);
+    const p = scratchP[bestC] as number;
+    return make(bestC, bestT, p >= FEASIBLE_PROBABILITY, k, rtt, ds, es, ex, burst);
   }
 
   /** Whether the plan at `at`, predicted to take `t`, is feasible for `input` (see PlanInput). */

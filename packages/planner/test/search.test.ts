@@ -6,6 +6,7 @@ import {
   meetProbability,
   normalCdf,
   type PlanInput,
+  studentT3Cdf,
 } from '../src/search';
 import { fakePath, reluModel } from './fakes';
 
@@ -280,15 +281,18 @@ describe('plan under an uncertain link (bandwidthLogSd > 0): expected effective 
     expect(normalCdf(0)).toBeCloseTo(0.5, 7);
     expect(normalCdf(1.959964)).toBeCloseTo(0.975, 6);
     expect(normalCdf(-1.281552)).toBeCloseTo(0.1, 6);
+    expect(studentT3Cdf(0)).toBeCloseTo(0.5, 12);
+    expect(studentT3Cdf(3.182446)).toBeCloseTo(0.975, 6);
+    expect(studentT3Cdf(-1.637744)).toBeCloseTo(0.1, 6);
     // 12 ms of compute and round trip, 24 ms of bytes at the estimate, 40 ms deadline: the rate may
     // fall to 24/28 of the estimate.
-    expect(meetProbability(12, 24, 40, 0.2)).toBeCloseTo(normalCdf(Math.log(28 / 24) / 0.2), 12);
+    expect(meetProbability(12, 24, 40, 0.2)).toBeCloseTo(studentT3Cdf(Math.log(28 / 24) / 0.2), 12);
     expect(meetProbability(40, 1, 40, 0.2)).toBe(0);
     expect(meetProbability(10, 0, 40, 0.2)).toBe(1);
   });
 
   it('trades the deeper exit for a certain one when its margin is thin for the spread', () => {
-    // Exit 1 at partition 1 takes 36 ms of 40: P(met) = 0.78 at sd 0.2, so 0.9 x 0.78 < 0.8 for
+    // Exit 1 at partition 1 takes 36 ms of 40: P(met) = 0.75 at sd 0.2, so 0.9 x 0.75 < 0.8 for
     // exit 0 on the device (10 ms, certain).
     const risky = planner.plan({ ...at(40), bandwidthLogSd: 0.2 });
     expect([risky.exit, risky.partition, risky.feasible]).toEqual([0, 2, true]);
@@ -301,10 +305,10 @@ describe('plan under an uncertain link (bandwidthLogSd > 0): expected effective 
   });
 
   it('calls a plan feasible only when it meets the deadline 19 times in 20; evaluate and candidates agree', () => {
-    // z = ln(28/24) / 0.094 = 1.640: P(met) just under 0.95.
-    const input = { ...at(40), bandwidthLogSd: 0.094 };
+    // t = ln(28/24) / 0.0656 = 2.350: P(met) just under 0.95 (t3's 95% point is 2.353).
+    const input = { ...at(40), bandwidthLogSd: 0.0656 };
     expect(planner.evaluate(1, 1, input).feasible).toBe(false);
-    expect(planner.evaluate(1, 1, { ...input, bandwidthLogSd: 0.09 }).feasible).toBe(true);
+    expect(planner.evaluate(1, 1, { ...input, bandwidthLogSd: 0.065 }).feasible).toBe(true);
     const c = planner.candidates(input).find((p) => p.exit === 1 && p.partition === 1);
     expect(c?.feasible).toBe(false);
   });
@@ -364,7 +368,7 @@ describe('plan with a burst (burstBytes)', () => {
     // The search sees it too: at 30 ms exit 1 fits at partition 1 only with the burst (24 ms).
     const p = planner.plan({ ...at(30), burstBytes: 12 });
     expect([p.exit, p.partition, p.predicted.total]).toEqual([1, 1, 24]);
-    expect(planner.plan({ ...at(30), burstBytes: 12, bandwidthLogSd: 0.2 })).toMatchObject({
+    expect(planner.plan({ ...at(30), burstBytes: 12, bandwidthLogSd: 0.1 })).toMatchObject({
       exit: 1,
       feasible: true,
     });
