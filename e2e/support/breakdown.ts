@@ -1,4 +1,4 @@
-import { expect } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { T } from '../../apps/web/src/testids';
 import type { EdgentPage } from './edgent-page';
 
@@ -76,4 +76,25 @@ export async function promiseKept(edgent: EdgentPage, skip: number): Promise<Pro
         `${a.exit}/${a.partition} ${a.predicted.total.toFixed(2)}->${a.measured.total.toFixed(2)}`,
     ),
   };
+}
+
+/**
+ * The page's promise, answer by answer: once its online calibration has seen `skip` answers, the
+ * median measured / predicted of at least `atLeast` answers after them is within 0.8-1.25. Each
+ * answer's plan and times go in the test's annotations. Returns what it read.
+ */
+export async function expectPromiseKept(
+  edgent: EdgentPage,
+  skip: number,
+  atLeast: number,
+): Promise<PromiseKept> {
+  const kept = await promiseKept(edgent, skip);
+  test.info().annotations.push({
+    type: 'measured / predicted',
+    description: `median ${kept.medianRatio.toFixed(2)} over ${kept.answers} answers (plan predicted->measured ms): ${kept.details.join(', ')}`,
+  });
+  expect(kept.answers).toBeGreaterThanOrEqual(atLeast);
+  expect(kept.medianRatio, kept.ratios.join(', ')).toBeGreaterThanOrEqual(0.8);
+  expect(kept.medianRatio, kept.ratios.join(', ')).toBeLessThanOrEqual(1.25);
+  return kept;
 }

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { T } from '../../apps/web/src/testids';
-import { promiseKept } from '../support/breakdown';
+import { expectPromiseKept } from '../support/breakdown';
 import { launchOptions } from '../support/chromium';
 import { fixturesDir, screenshotsDir } from '../support/paths';
 import { expect, test } from '../support/test';
@@ -59,14 +59,7 @@ test('the camera gives a stream of classifications', async ({ edgent, page, data
 
   // The page's promise, answer by answer: once its online calibration has seen a few answers,
   // what each took is what it predicted, in the median.
-  const kept = await promiseKept(edgent, CALIBRATING);
-  test.info().annotations.push({
-    type: 'measured / predicted',
-    description: `median ${kept.medianRatio.toFixed(2)} over ${kept.answers} answers (plan predicted->measured ms): ${kept.details.join(', ')}`,
-  });
-  expect(kept.answers).toBeGreaterThanOrEqual(ANSWERS - CALIBRATING);
-  expect(kept.medianRatio, kept.ratios.join(', ')).toBeGreaterThanOrEqual(0.8);
-  expect(kept.medianRatio, kept.ratios.join(', ')).toBeLessThanOrEqual(1.25);
+  await expectPromiseKept(edgent, CALIBRATING, ANSWERS - CALIBRATING);
 
   // The page mid-stream, as a person sees it on a desktop and on a phone: the first screen,
   // and the whole page.

@@ -1,5 +1,5 @@
 import { T } from '../../apps/web/src/testids';
-import { expectMeasuredAddsUp, promiseKept } from '../support/breakdown';
+import { expectMeasuredAddsUp, expectPromiseKept } from '../support/breakdown';
 import { expect, test } from '../support/test';
 
 const UPLOADS = 16;
@@ -25,12 +25,6 @@ test('classifies uploaded Fashion-MNIST test images with their true class', asyn
 
   // The page's promise, answer by answer: once its online calibration has seen a few answers,
   // what each took is what it predicted, in the median.
-  const kept = await promiseKept(edgent, CALIBRATING);
-  test.info().annotations.push({
-    type: 'measured / predicted',
-    description: `median ${kept.medianRatio.toFixed(2)} over ${kept.answers} answers (plan predicted->measured ms): ${kept.details.join(', ')}`,
-  });
+  const kept = await expectPromiseKept(edgent, CALIBRATING, UPLOADS - CALIBRATING);
   expect(kept.answers).toBe(UPLOADS - CALIBRATING);
-  expect(kept.medianRatio, kept.ratios.join(', ')).toBeGreaterThanOrEqual(0.8);
-  expect(kept.medianRatio, kept.ratios.join(', ')).toBeLessThanOrEqual(1.25);
 });

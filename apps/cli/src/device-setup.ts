@@ -58,6 +58,8 @@ export interface OpenDevice {
 
 /** Sets the device up and connects it to the edge (see the module comment). */
 export async function openDevice(flags: DeviceSetup): Promise<OpenDevice> {
+  // A bad --edge is said before any work.
+  const { http, socket: url } = edgeUrls(flags.edge);
   await useBackend(flags.backend);
   const modelDir = resolve(flags.modelDir);
   const { manifest, weights } = await readModelDir(modelDir);
@@ -84,7 +86,6 @@ export async function openDevice(flags: DeviceSetup): Promise<OpenDevice> {
         backend: flags.backend,
         deviceSlowdown: flags.deviceSlowdown,
       });
-  const http = httpUrl(flags.edge);
   const edgeProfile = await fetchEdgeProfile(http).catch((e: Error) => {
     throw new UsageError(`cannot get the edge's profile from ${http}: ${e.message}`);
   });
@@ -100,7 +101,6 @@ export async function openDevice(flags: DeviceSetup): Promise<OpenDevice> {
     edge: edgeProfile.latency,
     encoding: flags.encoding,
   });
-  const url = socketUrl(flags.edge);
   const headers = flags.token ? { authorization: `Bearer ${flags.token}` } : undefined;
   let connected = false;
   // The first attempt must succeed (a command fails fast); after a loss the session reconnects
@@ -147,37 +147,24 @@ export async function openDevice(flags: DeviceSetup): Promise<OpenDevice> {
   };
 }
 
-/** The edge's http(s) base URL for `--edge` given as http(s):// or ws(s)://…/ws. */
-export function httpUrl(edge: string): string {
+/**
+ * The edge's addresses for `--edge`, given as http(s)://host[:port] or ws(s)://…/ws: its http(s)
+ * origin (for GET /api/profile) and its WebSocket URL (a bare host gets /ws).
+ */
+export function edgeUrls(edge: string): { http: string; socket: string } {
   let url: URL;
   try {
     url = new URL(edge);
   } catch {
     throw new UsageError(`--edge ${edge} is not a URL; e.g. http://localhost:8080`);
   }
-  if (url.protocol === 'ws:' || url.protocol === 'wss:') {
-    url.protocol = url.protocol === 'ws:' ? 'http:' : 'https:';
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+  const secure = url.protocol === 'https:' || url.protocol === 'wss:';
+  if (!secure && url.protocol !== 'http:' && url.protocol !== 'ws:') {
     throw new UsageError(`--edge ${edge}: expected an http(s):// or ws(s):// URL`);
   }
-  return url.origin;
-}
-
-/** The edge's /ws URL for `--edge` (an http(s) URL is mapped to ws(s), a bare host to /ws). */
-export function socketUrl(edge: string): string {
-  let url: URL;
-  try {
-    url = new URL(edge);
-  } catch {
-    throw new UsageError(`--edge ${edge} is not a URL; e.g. http://localhost:8080`);
-  }
-  if (url.protocol === 'http:' || url.protocol === 'https:') {
-    url.protocol = url.protocol === 'http:' ? 'ws:' : 'wss:';
-  }
-  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
-    throw new UsageError(`--edge ${edge}: expected an http(s):// or ws(s):// URL`);
-  }
+  url.protocol = secure ? 'https:' : 'http:';
+  const http = url.origin;
+  url.protocol = secure ? 'wss:' : 'ws:';
   if (url.pathname === '/' || url.pathname === '') url.pathname = '/ws';
-  return url.href;
+  return { http, socket: url.href };
 }

@@ -7,10 +7,9 @@
  * (its shipped profile: about 32 ms for the whole model), so plans differ
  * between the two rates.
  */
-import { loadFashionMnist } from '@edgent/model/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type OpenDevice, openDevice } from '../src/device-setup';
-import { defaultModelDir } from '../src/paths';
+import type { OpenDevice } from '../src/device-setup';
+import { openCpuDevice, testPixels } from './cpu-device';
 import { type EdgeProcess, startEdge } from './edge-process';
 
 const DEADLINE_MS = 25;
@@ -24,17 +23,8 @@ let pixels: Uint8Array[] = [];
 
 beforeAll(async () => {
   edge = await startEdge();
-  device = await openDevice({
-    edge: edge.url,
-    backend: 'cpu',
-    modelDir: defaultModelDir,
-    deviceSlowdown: 1,
-    encoding: 'float32',
-  });
-  const { images } = loadFashionMnist({ split: 'test', limit: 40 });
-  pixels = Array.from({ length: 40 }, (_, i) =>
-    Uint8Array.from(images.subarray(i * 784, (i + 1) * 784), (v) => Math.round(v * 255)),
-  );
+  device = await openCpuDevice(edge.url);
+  pixels = testPixels(40);
 }, 60_000);
 
 afterAll(async () => {

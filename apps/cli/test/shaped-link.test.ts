@@ -7,7 +7,6 @@
  * small ones ride the burst, large ones pay the rate. Skipped, saying why,
  * where network namespaces cannot be made (not root, no iproute2).
  */
-import { loadFashionMnist } from '@edgent/model/node';
 import type { Plan } from '@edgent/planner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -15,8 +14,8 @@ import {
   type ShapedLink,
   shapedLinkUnavailable,
 } from '../../../bench/src/shaped-link';
-import { type OpenDevice, openDevice } from '../src/device-setup';
-import { defaultModelDir } from '../src/paths';
+import type { OpenDevice } from '../src/device-setup';
+import { openCpuDevice, testPixels } from './cpu-device';
 import { type EdgeProcess, startEdge } from './edge-process';
 
 const RATE = 500e3;
@@ -64,17 +63,8 @@ describe.skipIf(unavailable !== undefined)(
     beforeAll(async () => {
       link = await createShapedLink({ rateBps: RATE, burstBytes: BURST });
       edge = await startEdge([], { prefix: link.exec, host: link.edgeHost });
-      device = await openDevice({
-        edge: edge.url,
-        backend: 'cpu',
-        modelDir: defaultModelDir,
-        deviceSlowdown: 1,
-        encoding: 'float32',
-      });
-      const { images } = loadFashionMnist({ split: 'test', limit: 20 });
-      pixels = Array.from({ length: 20 }, (_, i) =>
-        Uint8Array.from(images.subarray(i * 784, (i + 1) * 784), (v) => Math.round(v * 255)),
-      );
+      device = await openCpuDevice(edge.url);
+      pixels = testPixels(20);
     }, 120_000);
 
     afterAll(async () => {

@@ -185,7 +185,7 @@ export class CoInference {
 
   /**
    * Measures the link with probes: an empty one for the round trip, then
-   * `rounds` probes sized to take about 100 ms at the current estimate;
+   * `rounds` rounds of probes sized on the latest sample (see LinkPolicy.measure);
    * retried while the rate or the round trip is unknown (see `complete`).
    */
   async measureLink(rounds = 2): Promise<LinkMeasurement> {

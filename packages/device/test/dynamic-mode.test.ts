@@ -1,53 +1,17 @@
-import {
-  describeModel,
-  initialWeights,
-  type ModelManifest,
-  modelFromWeights,
-  runSlice,
-  seededRng,
-  tinyMultiExit,
-} from '@edgent/model';
-import { tf, useBackend } from '@edgent/model/node';
-import type { LatencyModel } from '@edgent/planner';
-import { type Channel, memoryPair } from '@edgent/protocol';
+import { runSlice } from '@edgent/model';
+import { tf } from '@edgent/model/node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CoInference } from '../src/co-inference';
 import { DEFAULT_MAP_DEADLINES_MS, DynamicMode, logStates } from '../src/dynamic-mode';
-import { EdgeClient } from '../src/edge-client';
-import { startFakeEdge } from './fake-edge';
+import { tinyModel } from './tiny-model';
 
-const spec = tinyMultiExit(3, [12, 12, 1]);
-const HASH = `sha256:${'a'.repeat(64)}`;
-const manifest = {
-  format: 'edgent-model/1',
-  id: spec.id,
-  hash: HASH,
-  architecture: spec,
-  weightsManifest: [],
-  evaluation: {
-    dataset: 'fake',
-    split: 'test',
-    count: 1,
-    backend: 'cpu',
-    exits: [
-      { exit: 0, name: 'early', accuracy: 0.8, correct: 8, count: 10 },
-      { exit: 1, name: 'final', accuracy: 0.9, correct: 9, count: 10 },
-    ],
-  },
-} as ModelManifest;
+const tiny = tinyModel([12, 12, 1], 'a', 1);
+const { manifest, flat } = tiny;
 
-/** Every layer takes `ms` on this side (predicted by name). */
-function flat(ms: number, name: string): LatencyModel {
-  const layerMs: Record<string, number> = {};
-  for (const p of describeModel(spec)) for (const l of p.layers) layerMs[l.name] = ms;
-  return { backend: 'fake', device: name, kinds: {}, layerMs };
-}
-
-let model: ReturnType<typeof modelFromWeights>;
+let model: Awaited<ReturnType<typeof tiny.load>>;
 
 beforeAll(async () => {
-  await useBackend('cpu');
-  model = modelFromWeights(spec, initialWeights(spec, seededRng(1)));
+  model = await tiny.load();
 });
 
 function coInference() {
@@ -71,8 +35,6 @@ function coInference() {
   return { co, source, feed };
 }
 
-const fakeEdge = (channel: Channel) => startFakeEdge(channel, model, spec, HASH);
-
 const image = Uint8Array.from({ length: 144 }, (_, i) => (i * 37) % 256);
 
 describe('CoInference with a given plan', () => {
@@ -88,14 +50,7 @@ describe('CoInference with a given plan', () => {
 
   it('runs the given plan when online, with the real tail on the edge', async () => {
     const { co } = coInference();
-    const [device, edge] = memoryPair();
-    fakeEdge(edge);
-    co.setEdge(
-      await EdgeClient.connect(device, {
-        model: { id: spec.id, hash: HASH },
-        now: performance.now.bind(performance),
-      }),
-    );
+    co.setEdge((await tiny.connect(model)).client);
     const deviceOnly = co.planAt(1e3, 1e6);
     const split = { ...deviceOnly, exit: 1, partition: 3 };
     const r = await co.classify(image, 1000, { plan: split });
@@ -115,14 +70,7 @@ describe('CoInference with a given plan', () => {
   it('calibrates each side from what its answers measured, and plans with it', async () => {
     const { co } = coInference();
     co.setLatency({ edge: flat(0.01, 'an edge that profiled fast') });
-    const [device, edge] = memoryPair();
-    fakeEdge(edge);
-    co.setEdge(
-      await EdgeClient.connect(device, {
-        model: { id: spec.id, hash: HASH },
-        now: performance.now.bind(performance),
-      }),
-    );
+    co.setEdge((await tiny.connect(model)).client);
     const split = { exit: 1, partition: 3 };
     const first = await co.classify(image, 1000, { plan: split });
     expect(first.input).toMatchObject({ deviceScale: 1, edgeExtraMs: 0 });

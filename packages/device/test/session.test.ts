@@ -1,54 +1,17 @@
-import {
-  describeModel,
-  initialWeights,
-  type ModelManifest,
-  modelFromWeights,
-  seededRng,
-  tinyMultiExit,
-} from '@edgent/model';
-import { useBackend } from '@edgent/model/node';
-import type { LatencyModel } from '@edgent/planner';
-import { memoryPair } from '@edgent/protocol';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { EdgeClient } from '../src/edge-client';
 import type { EdgeProfile } from '../src/edge-profile';
 import { PROBE_EVERY_MS } from '../src/link-policy';
 import { DeviceSession } from '../src/session';
-import { type FakeEdgeLog, startFakeEdge } from './fake-edge';
+import { tinyModel } from './tiny-model';
 
-const spec = tinyMultiExit(3, [12, 12, 1]);
-const HASH = `sha256:${'c'.repeat(64)}`;
-const manifest = {
-  format: 'edgent-model/1',
-  id: spec.id,
-  hash: HASH,
-  architecture: spec,
-  weightsManifest: [],
-  evaluation: {
-    dataset: 'fake',
-    split: 'test',
-    count: 1,
-    backend: 'cpu',
-    exits: [
-      { exit: 0, name: 'early', accuracy: 0.8, correct: 8, count: 10 },
-      { exit: 1, name: 'final', accuracy: 0.9, correct: 9, count: 10 },
-    ],
-  },
-} as ModelManifest;
+const tiny = tinyModel([12, 12, 1], 'c', 2);
+const { manifest, flat } = tiny;
 
-/** Every layer takes `ms` on this side (predicted by name). */
-function flat(ms: number, name: string): LatencyModel {
-  const layerMs: Record<string, number> = {};
-  for (const p of describeModel(spec)) for (const l of p.layers) layerMs[l.name] = ms;
-  return { backend: 'fake', device: name, kinds: {}, layerMs };
-}
-
-let model: ReturnType<typeof modelFromWeights>;
+let model: Awaited<ReturnType<typeof tiny.load>>;
 const image = Uint8Array.from({ length: 144 }, (_, i) => (i * 53) % 256);
 
 beforeAll(async () => {
-  await useBackend('cpu');
-  model = modelFromWeights(spec, initialWeights(spec, seededRng(2)));
+  model = await tiny.load();
 });
 
 /** A clock that can be moved forward (the link policy's ages), on top of real time. */
@@ -58,12 +21,7 @@ function clock() {
 }
 
 /** A new connection to a fresh fake edge, as EdgeConnection hands one over. */
-async function connect(now: () => number): Promise<{ client: EdgeClient; edge: FakeEdgeLog }> {
-  const [device, edgeSide] = memoryPair();
-  const edge = startFakeEdge(edgeSide, model, spec, HASH);
-  const client = await EdgeClient.connect(device, { model: { id: spec.id, hash: HASH }, now });
-  return { client, edge };
-}
+const connect = (now: () => number) => tiny.connect(model, now);
 
 /** Waits until the session's queue has run everything queued so far. */
 const settled = (session: DeviceSession) => session.queue.run(async () => {});

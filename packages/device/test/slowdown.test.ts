@@ -3,49 +3,17 @@
  * about N times as long, which shows in the measured device time, while the
  * planner is given nothing but its latency models (never N).
  */
-import {
-  DeviceSlowdown,
-  describeModel,
-  initialWeights,
-  type ModelManifest,
-  modelFromWeights,
-  seededRng,
-  tinyMultiExit,
-} from '@edgent/model';
-import { useBackend } from '@edgent/model/node';
-import type { LatencyModel } from '@edgent/planner';
+import { DeviceSlowdown } from '@edgent/model';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CoInference } from '../src/co-inference';
+import { tinyModel } from './tiny-model';
 
-const spec = tinyMultiExit(3, [24, 24, 1]);
-const manifest = {
-  format: 'edgent-model/1',
-  id: spec.id,
-  hash: `sha256:${'b'.repeat(64)}`,
-  architecture: spec,
-  weightsManifest: [],
-  evaluation: {
-    dataset: 'fake',
-    split: 'test',
-    count: 1,
-    backend: 'cpu',
-    exits: [
-      { exit: 0, name: 'early', accuracy: 0.8, correct: 8, count: 10 },
-      { exit: 1, name: 'final', accuracy: 0.9, correct: 9, count: 10 },
-    ],
-  },
-} as ModelManifest;
+const tiny = tinyModel([24, 24, 1], 'b', 5);
+const { manifest, flat } = tiny;
 
-function flat(ms: number): LatencyModel {
-  const layerMs: Record<string, number> = {};
-  for (const p of describeModel(spec)) for (const l of p.layers) layerMs[l.name] = ms;
-  return { backend: 'fake', device: 'fake', kinds: {}, layerMs };
-}
-
-let model: ReturnType<typeof modelFromWeights>;
+let model: Awaited<ReturnType<typeof tiny.load>>;
 beforeAll(async () => {
-  await useBackend('cpu');
-  model = modelFromWeights(spec, initialWeights(spec, seededRng(5)));
+  model = await tiny.load();
 });
 
 describe('a slowed device in co-inference', () => {
