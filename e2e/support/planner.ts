@@ -14,7 +14,7 @@ import type { ShownPlan } from './edgent-page';
 /**
  * The shared planner, compiled in the test as the page compiles it
  * (packages/device's CoInference): the model's exit paths and accuracies
- * from the edge's /api/models, the edge profile from /api/profile, and the
+ * from the edge (its default model at /model/), the edge profile from /api/profile, and the
  * device profile the page shows. Tests use it to know which way a plan
  * should move instead of hard-coding an answer.
  */
@@ -28,7 +28,7 @@ export interface EdgeSide {
 
 /** Reads the model and the edge profile from the edge at `baseURL`. */
 export async function fetchEdgeSide(request: APIRequestContext): Promise<EdgeSide> {
-  const manifest = (await (await request.get('/api/models')).json()) as ModelManifest;
+  const manifest = (await (await request.get('/model/manifest.json')).json()) as ModelManifest;
   const profileResponse = await request.get('/api/profile');
   if (profileResponse.status() !== 200) {
     throw new Error(`GET /api/profile answered ${profileResponse.status()}, expected a profile`);

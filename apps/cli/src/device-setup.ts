@@ -19,6 +19,8 @@ import {
 import {
   type DeviceProfile,
   DeviceSlowdown,
+  encodeJpeg,
+  FRAME_JPEG_QUALITY,
   type ModelManifest,
   type MultiExitModel,
   modelFromWeights,
@@ -100,6 +102,7 @@ export async function openDevice(flags: DeviceSetup): Promise<OpenDevice> {
     device: deviceProfile.latency,
     edge: edgeProfile.latency,
     encoding: flags.encoding,
+    encodeJpeg: async (rgb, width, height) => encodeJpeg(rgb, width, height, FRAME_JPEG_QUALITY),
   });
   const headers = flags.token ? { authorization: `Bearer ${flags.token}` } : undefined;
   let connected = false;

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { type DeviceProfile, describeModel, type ModelManifest } from '@edgent/model';
 import type { PlannerPath } from '@edgent/planner';
 import { UsageError } from './commands/train';
+import { defaultModelDir, repoRoot } from './paths';
 
 /** The manifest of the model in `modelDir`; it must record per-exit accuracy. */
 export async function readManifest(modelDir: string): Promise<ModelManifest> {
@@ -25,8 +26,11 @@ export async function readManifest(modelDir: string): Promise<ModelManifest> {
 /** The model's exit paths with their accuracies. */
 export function plannerPaths(manifest: ModelManifest): PlannerPath[] {
   const accuracy = manifest.evaluation?.exits.map((e) => e.accuracy) ?? [];
+  // A model of colour frames sends them as JPEG at partition 0: plan with the median frame's.
+  const frame = manifest.evaluation?.frameBytes?.median;
   return describeModel(manifest.architecture).map((p) => ({
     ...p,
+    ...(frame === undefined ? {} : { rawInputBytes: frame }),
     accuracy: accuracy[p.exit] ?? 0,
   }));
 }
@@ -64,4 +68,26 @@ export async function readProfile(
     );
   }
   return p;
+}
+
+/** The model folder and profiles from --model / --model-dir and the profile flags. */
+export function modelFiles(flags: {
+  model?: string;
+  modelDir?: string;
+  deviceProfile?: string;
+  edgeProfile?: string;
+}): { modelDir: string; deviceProfile: string; edgeProfile: string } {
+  if (flags.model !== undefined && flags.modelDir !== undefined) {
+    throw new UsageError('give --model ID or --model-dir DIR, not both');
+  }
+  if (flags.model !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(flags.model)) {
+    throw new UsageError(`--model ${flags.model}: a model id is a folder name under models/`);
+  }
+  const modelDir =
+    flags.modelDir ?? (flags.model ? join(repoRoot, 'models', flags.model) : defaultModelDir);
+  return {
+    modelDir,
+    deviceProfile: flags.deviceProfile ?? join(modelDir, 'profiles', 'device.json'),
+    edgeProfile: flags.edgeProfile ?? join(modelDir, 'profiles', 'edge.json'),
+  };
 }

@@ -2,9 +2,11 @@ import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { constants as zlib } from 'node:zlib';
+import type { ModelManifest } from '@edgent/model';
 import {
   type AddressesAnswer,
   HEADER_BYTES,
+  type ModelsAnswer,
   type TraceSummary,
   type TracesAnswer,
 } from '@edgent/protocol';
@@ -34,7 +36,10 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The edge's parts that the server entry and tests reach for. */
     edgent: {
+      /** The default model's profile store. */
       profiles: ProfileStore;
+      /** Every served model's profile store, by model id (the default's included). */
+      profileStores: ReadonlyMap<string, ProfileStore>;
       metrics: ReturnType<typeof createMetrics>;
       /** Where the edge can be reached; `serve` fills it in once it listens. */
       addresses: EdgeAddresses | undefined;
@@ -93,6 +98,7 @@ const contentSecurityPolicy = {
 export async function buildApp(options: EdgeOptions = {}): Promise<FastifyInstance> {
   const resolved = resolveOptions(options);
   const { webRoot, modelDir, logger } = resolved;
+  const models = await readCatalog([modelDir, ...resolved.moreModelDirs]);
   const app = Fastify({
     logger:
       logger === false
@@ -131,19 +137,33 @@ export async function buildApp(options: EdgeOptions = {}): Promise<FastifyInstan
 
   const metrics = createMetrics();
   await app.register(metricsRoutes(metrics));
-  const profiles = new ProfileStore({
-    modelDir,
-    cacheDir: resolved.cacheDir,
-    ...(resolved.profileFile ? { profileFile: resolved.profileFile } : {}),
-    log: (msg, data) => app.log.info(data ?? {}, msg),
-  });
+  // One profile store per model; --profile-file is the default model's.
+  const profileStores = new Map<string, ProfileStore>();
+  for (const [i, m] of models.entries()) {
+    const store = new ProfileStore({
+      modelDir: m.dir,
+      cacheDir: resolved.cacheDir,
+      ...(i === 0 && resolved.profileFile ? { profileFile: resolved.profileFile } : {}),
+      log: (msg, data) => app.log.info({ model: m.id, ...data }, msg),
+    });
+    profileStores.set(m.id ?? '', store);
+  }
+  const defaultId = models[0]?.id ?? '';
+  const profiles = profileStores.get(defaultId) as ProfileStore;
   await app.register(
-    profileRoutes(profiles, { refreshIntervalMs: resolved.profileRefreshIntervalMs }),
+    profileRoutes(
+      {
+        get: (id?: string) => profileStores.get(id ?? defaultId),
+        all: () => [...profileStores.values()],
+      },
+      { refreshIntervalMs: resolved.profileRefreshIntervalMs },
+    ),
   );
   const connections = new Connections();
   let draining: Promise<void> | undefined;
   const edgent: FastifyInstance['edgent'] = {
     profiles,
+    profileStores,
     metrics,
     addresses: undefined,
     connections,
@@ -162,6 +182,7 @@ export async function buildApp(options: EdgeOptions = {}): Promise<FastifyInstan
   if (resolved.workers > 0) {
     const pool = await InferencePool.start({
       modelDir,
+      moreModelDirs: resolved.moreModelDirs,
       workers: resolved.workers,
       backend: resolved.backend,
     });
@@ -175,7 +196,11 @@ export async function buildApp(options: EdgeOptions = {}): Promise<FastifyInstan
       tasks: () => pool.taskCounts(),
     });
     app.log.info(
-      { model: pool.modelId, workers: pool.workers, backends: pool.backends },
+      {
+        models: pool.models.map((m) => m.id),
+        workers: pool.workers,
+        backends: pool.backends,
+      },
       'inference pool ready',
     );
     // Frames above the payload limit are refused from their header with an error frame;
@@ -248,38 +273,61 @@ export async function buildApp(options: EdgeOptions = {}): Promise<FastifyInstan
     };
   });
 
+  // The served models: a summary of each (the default first), and each one's manifest.
   app.get('/api/models', async (_request, reply) => {
-    const manifestPath = join(modelDir, 'manifest.json');
-    let text: string;
-    try {
-      text = await readFile(manifestPath, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    // Nothing to list when the default model cannot be read: say why.
+    const first = models[0];
+    if (first?.error) {
+      const status = first.error.code === 'EDGENT_ERR_NO_MODEL' ? 404 : 500;
+      const error = status === 404 ? 'Not Found' : 'Internal Server Error';
+      return reply.code(status).send(errorBody(status, error, first.error));
+    }
+    const ok = models.filter((m): m is CatalogEntry & { manifest: ModelManifest } => !!m.manifest);
+    const answer: ModelsAnswer = {
+      default: defaultId,
+      models: ok.map(({ manifest: m }) => ({
+        id: m.id,
+        hash: m.hash,
+        input: m.architecture.input,
+        exits: m.architecture.exits.length,
+        accuracy: m.evaluation?.exits.map((e) => e.accuracy) ?? [],
+        files: `/models/${m.id}/`,
+      })),
+    };
+    return answer;
+  });
+  app.get<{ Params: { id: string } }>('/api/models/:id', async (request, reply) => {
+    const entry = models.find((m) => m.id === request.params.id);
+    if (!entry) {
       const missing = new EdgeError(
         'EDGENT_ERR_NO_MODEL',
-        `no model manifest at ${manifestPath}; train or copy a model into ${modelDir}`,
+        `this edge serves no model ${JSON.stringify(request.params.id)}; it serves ${models.map((m) => m.id).join(', ')}`,
       );
       return reply.code(404).send(errorBody(404, 'Not Found', missing));
     }
-    try {
-      return JSON.parse(text) as unknown;
-    } catch (error) {
-      const bad = new EdgeError(
-        'EDGENT_ERR_BAD_MANIFEST',
-        `model manifest ${manifestPath} is not valid JSON: ${(error as Error).message}`,
-      );
-      return reply.code(500).send(errorBody(500, 'Internal Server Error', bad));
-    }
+    if (entry.manifest) return entry.manifest;
+    const error = entry.error as EdgeError;
+    const status = error.code === 'EDGENT_ERR_NO_MODEL' ? 404 : 500;
+    return reply
+      .code(status)
+      .send(errorBody(status, status === 404 ? 'Not Found' : 'Internal Server Error', error));
   });
 
-  // The model's files, for devices that run its head: manifest.json, weights.bin, profiles/.
-  if (existsSync(modelDir) && statSync(modelDir).isDirectory()) {
-    await app.register(fastifyStatic, {
-      root: modelDir,
-      prefix: '/model/',
-      decorateReply: false,
-      allowedPath: (path) => /^\/(manifest\.json|weights\.bin|profiles\/[\w.-]+\.json)$/.test(path),
-    });
+  // Each model's files, for devices that run its head (manifest.json, weights.bin, profiles/),
+  // at /models/<id>/; the default model's also at /model/.
+  const modelFiles = (path: string) =>
+    /^\/(manifest\.json|weights\.bin|profiles\/[\w.-]+\.json)$/.test(path);
+  for (const [i, m] of models.entries()) {
+    const prefixes = [...(m.id ? [`/models/${m.id}/`] : []), ...(i === 0 ? ['/model/'] : [])];
+    if (!existsSync(m.dir) || !statSync(m.dir).isDirectory()) continue;
+    for (const prefix of prefixes) {
+      await app.register(fastifyStatic, {
+        root: m.dir,
+        prefix,
+        decorateReply: false,
+        allowedPath: modelFiles,
+      });
+    }
   }
 
   if (existsSync(webRoot) && statSync(webRoot).isDirectory()) {
@@ -310,6 +358,39 @@ const requestSerializers = {
     url: req.url === undefined ? undefined : redactUrl(req.url),
   }),
 };
+
+/** One served model folder: its manifest, or why it has none. */
+interface CatalogEntry {
+  dir: string;
+  /** The model's id; undefined when its manifest cannot be read. */
+  id: string | undefined;
+  manifest?: ModelManifest;
+  error?: EdgeError;
+}
+
+/** Reads each model folder's manifest once (the pool checks the weights when it starts). */
+async function readCatalog(dirs: string[]): Promise<CatalogEntry[]> {
+  return Promise.all(
+    dirs.map(async (dir): Promise<CatalogEntry> => {
+      const manifestPath = join(dir, 'manifest.json');
+      let text: string;
+      try {
+        text = await readFile(manifestPath, 'utf8');
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        const missing = `no model manifest at ${manifestPath}; train or copy a model into ${dir}`;
+        return { dir, id: undefined, error: new EdgeError('EDGENT_ERR_NO_MODEL', missing) };
+      }
+      try {
+        const manifest = JSON.parse(text) as ModelManifest;
+        return { dir, id: manifest.id, manifest };
+      } catch (error) {
+        const bad = `model manifest ${manifestPath} is not valid JSON: ${(error as Error).message}`;
+        return { dir, id: undefined, error: new EdgeError('EDGENT_ERR_BAD_MANIFEST', bad) };
+      }
+    }),
+  );
+}
 
 function errorBody(statusCode: number, error: string, cause: EdgeError) {
   return { statusCode, code: cause.code, error, message: cause.message };

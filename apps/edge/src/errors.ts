@@ -10,7 +10,8 @@
  *   │   ├── EDGENT_ERR_CLOSED          the pool is closed or closing
  *   │   ├── EDGENT_ERR_ABORTED         the request's AbortSignal fired
  *   │   ├── EDGENT_ERR_WORKER_FAILED   a worker could not start, died, or hit an unexpected error
- *   │   ├── EDGENT_ERR_BAD_DTYPE       a request's dtype is not float32, float16, int8 or uint8
+ *   │   ├── EDGENT_ERR_BAD_DTYPE       a request's dtype is unknown, or jpeg other than as an RGB input
+ *   │   ├── EDGENT_ERR_MODEL_MISMATCH  a request names a model the edge does not serve
  *   │   └── with the codes of the package that defines them (same code, same meaning):
  *   │       EDGENT_ERR_BAD_EXIT, EDGENT_ERR_BAD_PARTITION, EDGENT_ERR_BAD_INPUT_SHAPE,
  *   │       EDGENT_ERR_BAD_WEIGHTS, EDGENT_ERR_HASH_MISMATCH (@edgent/model);
@@ -45,6 +46,7 @@ export type EdgeErrorCode =
   | 'EDGENT_ERR_ABORTED'
   | 'EDGENT_ERR_WORKER_FAILED'
   | 'EDGENT_ERR_BAD_DTYPE'
+  | 'EDGENT_ERR_MODEL_MISMATCH'
   | 'EDGENT_ERR_BAD_EXIT'
   | 'EDGENT_ERR_BAD_PARTITION'
   | 'EDGENT_ERR_BAD_INPUT_SHAPE'

@@ -11,8 +11,10 @@ import { defaultAllowedHosts } from './security.js';
 export interface EdgeOptions {
   /** Folder of the built device page; a placeholder page is served while it does not exist. */
   webRoot?: string;
-  /** Folder of the model the edge serves: `manifest.json` and `weights.bin`. */
+  /** Folder of the model the edge serves by default: `manifest.json` and `weights.bin`. */
   modelDir?: string;
+  /** Folders of further models the edge serves; a device's hello chooses among them. */
+  moreModelDirs?: string[];
   /** Fastify's logger option: `false` for silence, `true` or pino options to log. */
   logger?: FastifyServerOptions['logger'];
   /** Inference worker threads; 0 serves HTTP only (no /ws). Default: the machine's cores. */
@@ -63,6 +65,7 @@ export interface EdgeOptions {
 export interface ResolvedEdgeOptions {
   webRoot: string;
   modelDir: string;
+  moreModelDirs: string[];
   logger: NonNullable<FastifyServerOptions['logger']>;
   workers: number;
   backend: 'auto' | 'wasm' | 'cpu';
@@ -84,6 +87,7 @@ export interface ResolvedEdgeOptions {
 const allowedKeys = [
   'webRoot',
   'modelDir',
+  'moreModelDirs',
   'logger',
   'workers',
   'backend',
@@ -174,6 +178,7 @@ export function resolveOptions(options: EdgeOptions = {}): ResolvedEdgeOptions {
   return {
     webRoot: folderOption('webRoot', options.webRoot, defaultWebRoot),
     modelDir: folderOption('modelDir', options.modelDir, defaultModelDir),
+    moreModelDirs: foldersOption('moreModelDirs', options.moreModelDirs),
     logger,
     workers: intOption('workers', options.workers, availableParallelism(), 0, 256),
     backend,
@@ -234,6 +239,12 @@ function folderOption(name: string, value: unknown, fallback: string): string {
     throw badOption(name, value, `${allowed}, but ${path} is not a folder`);
   }
   return path;
+}
+
+function foldersOption(name: string, value: unknown): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw badOption(name, value, 'an array of model folder paths');
+  return value.map((v, i) => folderOption(`${name}[${i}]`, v, ''));
 }
 
 function badOption(name: string, value: unknown, allowed: string, unknown = false): EdgeError {

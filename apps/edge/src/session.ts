@@ -32,6 +32,8 @@ import {
 
 /** What the session asks the inference pool to run. */
 export interface InferenceJob {
+  /** The id of the model the session's hello chose. */
+  model: string;
   exit: number;
   partition: number;
   dtype: Frame['dtype'];
@@ -75,7 +77,8 @@ export const CLOSE_CODES = Object.freeze({
 
 /** Everything a session needs from the server. */
 export interface SessionDeps {
-  model: { id: string; hash: string };
+  /** The models the edge serves, the default first; the device's hello picks one. */
+  models: readonly { id: string; hash: string }[];
   infer: (job: InferenceJob, signal: AbortSignal) => Promise<InferenceOutcome>;
   limits: SessionLimits;
   /** Applies link emulation settings to this connection; absent: link messages are refused. */
@@ -147,7 +150,10 @@ function messageOf(e: unknown): string {
 
 /** Starts serving `channel`. */
 export function openSession(channel: Channel, deps: SessionDeps): Session {
-  const prefix = modelPrefixOf(deps.model.hash);
+  if (deps.models.length === 0) throw new RangeError('a session needs at least one model');
+  /** The model this session's hello chose (the default until then). */
+  let model = deps.models[0] as { id: string; hash: string };
+  let prefix = modelPrefixOf(model.hash);
   let helloDone = false;
   /** Why new requests are refused (draining or closed), if they are. */
   let refusing: Error | undefined;
@@ -229,8 +235,10 @@ export function openSession(channel: Channel, deps: SessionDeps): Session {
     if (!parsed.ok) return sendControlError(parsed.error.code, parsed.error.message);
     const msg: Control = parsed.value;
     if (msg.type === 'hello') {
-      if (msg.modelId !== deps.model.id || msg.modelHash !== deps.model.hash) {
-        const message = `this edge serves model ${deps.model.id} (${deps.model.hash}); the device has ${msg.modelId} (${msg.modelHash}). Load the edge's model (GET /api/models) and say hello again.`;
+      const chosen = deps.models.find((m) => m.id === msg.modelId && m.hash === msg.modelHash);
+      if (!chosen) {
+        const served = deps.models.map((m) => `${m.id} (${m.hash})`).join(', ');
+        const message = `this edge serves ${served}; the device has ${msg.modelId} (${msg.modelHash}). Load one of the edge's models (GET /api/models) and say hello again.`;
         deps.onError?.('EDGENT_ERR_MODEL_MISMATCH', message);
         channel.send(
           encodeControl({ type: 'helloRefused', code: 'EDGENT_ERR_MODEL_MISMATCH', message }),
@@ -238,11 +246,13 @@ export function openSession(channel: Channel, deps: SessionDeps): Session {
         return;
       }
       helloDone = true;
+      model = chosen;
+      prefix = modelPrefixOf(chosen.hash);
       channel.send(
         encodeControl({
           type: 'helloOk',
-          modelId: deps.model.id,
-          modelHash: deps.model.hash,
+          modelId: chosen.id,
+          modelHash: chosen.hash,
           protocolVersion: PROTOCOL_VERSION,
           maxPayloadBytes: deps.limits.maxPayloadBytes,
           maxBatch: deps.limits.maxBatch,
@@ -319,7 +329,7 @@ export function openSession(channel: Channel, deps: SessionDeps): Session {
     if (frame.modelPrefix !== prefix) {
       return refuse(
         'EDGENT_ERR_MODEL_MISMATCH',
-        `frame is for model ${frame.modelPrefix}, this edge serves ${prefix} (${deps.model.id})`,
+        `frame is for model ${frame.modelPrefix}; this session's hello chose ${prefix} (${model.id})`,
       );
     }
     const batch = frame.shape[0] ?? 1;
@@ -357,6 +367,7 @@ export function openSession(channel: Channel, deps: SessionDeps): Session {
       const out = await Promise.race([
         deps.infer(
           {
+            model: model.id,
             exit: frame.exit,
             partition: frame.partition,
             dtype: frame.dtype,

@@ -35,18 +35,42 @@ describe('buildApp', () => {
     expect(version).toMatch(/^\d+\.\d+\.\d+/);
   });
 
-  it('answers /api/models with 404 EDGENT_ERR_NO_MODEL, then the manifest once written', async () => {
-    const server = await build();
-    const missing = await server.inject({ method: 'GET', url: '/api/models' });
+  it('answers /api/models with 404 EDGENT_ERR_NO_MODEL without a manifest; with one, lists the model and serves it', async () => {
+    const missing = await (await build()).inject({ method: 'GET', url: '/api/models' });
     expect(missing.statusCode).toBe(404);
     expect(missing.json()).toMatchObject({ code: 'EDGENT_ERR_NO_MODEL' });
     expect(missing.json().message).toContain(join(modelDir, 'manifest.json'));
 
-    const manifest = { name: 'tiny', exits: [{ index: 0, accuracy: 0.5 }] };
+    const manifest = {
+      id: 'tiny',
+      hash: 'sha256:ab',
+      architecture: { input: [12, 12, 1], exits: [{}, {}] },
+      evaluation: { exits: [{ accuracy: 0.5 }, { accuracy: 0.75 }] },
+    };
     await writeFile(join(modelDir, 'manifest.json'), JSON.stringify(manifest));
-    const found = await server.inject({ method: 'GET', url: '/api/models' });
-    expect(found.statusCode).toBe(200);
+    await app?.close();
+    const server = await build();
+    const list = await server.inject({ method: 'GET', url: '/api/models' });
+    expect(list.json()).toEqual({
+      default: 'tiny',
+      models: [
+        {
+          id: 'tiny',
+          hash: 'sha256:ab',
+          input: [12, 12, 1],
+          exits: 2,
+          accuracy: [0.5, 0.75],
+          files: '/models/tiny/',
+        },
+      ],
+    });
+    const found = await server.inject({ method: 'GET', url: '/api/models/tiny' });
     expect(found.json()).toEqual(manifest);
+    const other = await server.inject({ method: 'GET', url: '/api/models/other' });
+    expect(other.statusCode).toBe(404);
+    expect(other.json().message).toBe('this edge serves no model "other"; it serves tiny');
+    const file = await server.inject({ method: 'GET', url: '/models/tiny/manifest.json' });
+    expect(file.json()).toEqual(manifest);
   });
 
   it('answers a manifest that is not JSON with 500 EDGENT_ERR_BAD_MANIFEST', async () => {
@@ -101,7 +125,7 @@ describe('buildApp', () => {
       typeof buildApp
     >[0];
     await expect(buildApp(unknown)).rejects.toThrow(
-      'unknown option prot (received 80 (number)); allowed options: webRoot, modelDir, logger',
+      'unknown option prot (received 80 (number)); allowed options: webRoot, modelDir, moreModelDirs, logger',
     );
   });
 
@@ -189,7 +213,7 @@ describe('weight on the wire', () => {
     await writeFile(join(modelDir, 'manifest.json'), JSON.stringify(manifest));
     const res = await (await build()).inject({
       method: 'GET',
-      url: '/api/models',
+      url: '/api/models/tiny',
       headers: { 'accept-encoding': 'gzip' },
     });
     expect(res.headers['content-encoding']).toBe('gzip');

@@ -12,7 +12,7 @@ import {
   tf,
   useBackend,
 } from '@edgent/model/node';
-import { type DType, encodeTensor } from '@edgent/protocol';
+import { type DType, encodeTensor, type TensorDType } from '@edgent/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EdgeError } from '../src/errors.js';
 import { defaultModelDir } from '../src/paths.js';
@@ -63,7 +63,11 @@ function rawRequest(exit: number, copies = 1): InferenceRequest {
 }
 
 /** Layers [0, p) of the exit run here, and their output encoded as `dtype`. */
-function headRequest(exit: number, partition: number, dtype: DType = 'float32'): InferenceRequest {
+function headRequest(
+  exit: number,
+  partition: number,
+  dtype: TensorDType = 'float32',
+): InferenceRequest {
   if (partition === 0 && dtype === 'uint8') return rawRequest(exit);
   const x = tf.tensor(images, [BATCH, 28, 28, 1]);
   const head = runSlice(model, exit, 0, partition, x);

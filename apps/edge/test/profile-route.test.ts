@@ -54,7 +54,9 @@ function storeOf(options: Partial<ProfileStoreOptions>): ProfileStore {
 async function serve(store: ProfileStore): Promise<FastifyInstance> {
   const app = Fastify({ logger: false });
   apps.push(app);
-  await app.register(profileRoutes(store));
+  await app.register(
+    profileRoutes({ get: (id) => (id === undefined ? store : undefined), all: () => [store] }),
+  );
   return app;
 }
 

@@ -56,7 +56,7 @@ function setup(overrides: Partial<SessionDeps> = {}) {
   const errors: string[] = [];
   const links: unknown[] = [];
   openSession(edge, {
-    model,
+    models: [model],
     infer: fakeInfer,
     limits,
     now: () => performance.now(),
@@ -124,7 +124,7 @@ describe('a session', () => {
     const refused = await connect(device, other).catch((e: DeviceError) => e);
     expect(refused).toBeInstanceOf(DeviceError);
     expect((refused as DeviceError).code).toBe('EDGENT_ERR_MODEL_MISMATCH');
-    expect((refused as DeviceError).message).toMatch(/this edge serves model tiny \(sha256:abab/);
+    expect((refused as DeviceError).message).toMatch(/this edge serves tiny \(sha256:abab/);
   });
 
   it('answers frames before hello with EDGENT_ERR_NO_HELLO', async () => {
@@ -295,7 +295,7 @@ describe('a session', () => {
     const [device, edge] = memoryPair();
     let release: (() => void) | undefined;
     const session = openSession(edge, {
-      model,
+      models: [model],
       limits,
       now: () => performance.now(),
       infer: (job, signal) =>

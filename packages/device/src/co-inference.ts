@@ -76,6 +76,13 @@ export interface CoInferenceOptions {
    * measured with the same slow-down.
    */
   slowdown?: DeviceSlowdown;
+  /**
+   * Encodes an RGB frame (`width * height * 3` bytes) as JPEG: how the input of
+   * a model of colour frames crosses the link at partition 0, as a real camera
+   * pipeline sends it (a canvas in the page, a JPEG library in Node). Absent,
+   * or for a grey model, the raw bytes cross as uint8.
+   */
+  encodeJpeg?: (rgb: Uint8Array, width: number, height: number) => Promise<Uint8Array>;
 }
 
 /** Co-inference for one model on this device. */
@@ -233,8 +240,12 @@ export class CoInference {
    * e.g. the dynamic mode's configuration-map entry), the best device-only
    * plan when not.
    */
-  plan(deadlineMs: number, override?: Pick<Plan, 'exit' | 'partition'>): Chosen {
-    const input = this.planInput(deadlineMs);
+  plan(
+    deadlineMs: number,
+    override?: Pick<Plan, 'exit' | 'partition'>,
+    inputBytes?: number,
+  ): Chosen {
+    const input = this.planInput(deadlineMs, inputBytes);
     const baselines = runBaselines(this.planner, input);
     if (!this.edge) return { plan: baselines.exitOnly, online: false, baselines, input };
     // Re-evaluated on the current inputs, so its prediction matches what is measured now.
@@ -284,9 +295,12 @@ export class CoInference {
         `expected ${size} pixel values for input [${spec.input.join(', ')}], got ${pixels.length}`,
       );
     }
-    const chosen = this.plan(deadlineMs, options.plan);
+    // The frame is encoded before planning, so the plan charges partition 0 with this frame's
+    // size. Like turning pixels into a tensor, encoding is preparation, outside the measured time.
+    const frame = await this.encodeFrame(pixels);
+    const chosen = this.plan(deadlineMs, options.plan, frame?.length);
     try {
-      return await this.run(pixels, chosen);
+      return await this.run(pixels, chosen, frame);
     } catch (e) {
       // The edge went away mid-request: answer on the device, say so.
       if (chosen.online && e instanceof DeviceError && e.code === 'EDGENT_ERR_CLOSED') {
@@ -296,7 +310,24 @@ export class CoInference {
     }
   }
 
-  private async run(pixels: Uint8Array, chosen: Chosen): Promise<Classification> {
+  /** Whether the input crosses at partition 0 as JPEG (an RGB model, and an encoder given). */
+  get sendsJpeg(): boolean {
+    return this.options.encodeJpeg !== undefined && this.options.model.spec.input[2] === 3;
+  }
+
+  /** This frame as it crosses at partition 0 when that is JPEG; undefined for raw bytes. */
+  private async encodeFrame(pixels: Uint8Array): Promise<Uint8Array | undefined> {
+    const encode = this.options.encodeJpeg;
+    if (!encode || !this.sendsJpeg || !this.edge) return undefined;
+    const [height, width] = this.options.model.spec.input;
+    return encode(pixels, width, height);
+  }
+
+  private async run(
+    pixels: Uint8Array,
+    chosen: Chosen,
+    frame?: Uint8Array,
+  ): Promise<Classification> {
     const { plan } = chosen;
     const { model } = this.options;
     // The plan's breakdown was given with the typical calibration: take it out to compare.
@@ -331,10 +362,13 @@ export class CoInference {
       }
       const edge = this.edge;
       if (!edge) throw new DeviceError('EDGENT_ERR_CLOSED', 'no edge for a split plan');
+      const input = [1, ...model.spec.input];
       const payload =
-        plan.partition === 0
-          ? { dtype: 'uint8' as const, shape: [1, ...model.spec.input], payload: pixels }
-          : encodeTensor(values as Float32Array, head?.shape ?? [], this.encodingValue);
+        plan.partition > 0
+          ? encodeTensor(values as Float32Array, head?.shape ?? [], this.encodingValue)
+          : frame
+            ? { dtype: 'jpeg' as const, shape: input, payload: frame }
+            : { dtype: 'uint8' as const, shape: input, payload: pixels };
       const reply = await edge.request({ exit: plan.exit, partition: plan.partition, ...payload });
       const edgeMs = reply.timing.queueMs + reply.timing.decodeMs + reply.timing.computeMs;
       this.calibration.observe('edge', plan.predicted.edge - edgeExtraMs, edgeMs);
@@ -387,10 +421,11 @@ export class CoInference {
   }
 
   /** The planner's inputs now: the link (LinkPolicy.input) and each side's calibration. */
-  private planInput(deadlineMs: number): PlanInput {
+  private planInput(deadlineMs: number, inputBytes?: number): PlanInput {
     return {
       ...this.link.input(),
       deadlineMs,
+      ...(inputBytes !== undefined ? { inputBytes } : {}),
       deviceScale: this.calibration.deviceScale(),
       edgeExtraMs: this.calibration.edgeExtraMs(),
     };

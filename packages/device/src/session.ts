@@ -7,7 +7,7 @@ import {
   type Plan,
 } from '@edgent/planner';
 import type { LinkSettings } from '@edgent/protocol';
-import { type Classification, CoInference } from './co-inference';
+import { type Classification, CoInference, type CoInferenceOptions } from './co-inference';
 import { EdgeConnection, type EdgeConnectionOptions } from './connection';
 import type { EdgeClient } from './edge-client';
 import type { EdgeProfile } from './edge-profile';
@@ -35,6 +35,8 @@ export interface SessionModel {
   /** The edge's latency model. */
   edge: LatencyModel;
   encoding?: Encoding;
+  /** How a colour frame is encoded as JPEG to cross at partition 0 (CoInferenceOptions.encodeJpeg). */
+  encodeJpeg?: CoInferenceOptions['encodeJpeg'];
 }
 
 /** Options of {@link DeviceSession}. */

@@ -3,7 +3,9 @@
 export { FASHION_MNIST_CLASSES } from './classes';
 export * from './device-profile';
 export { EdgentError } from './errors';
+export { FRAME_JPEG_QUALITY } from './frame';
 export { bAlexNet, tinyMultiExit } from './models/b-alexnet';
+export { bConvNetCamera } from './models/b-convnet-camera';
 export * from './profile';
 export * from './random';
 export * from './run';

@@ -176,8 +176,15 @@ export function runAllExits(
   });
 }
 
-/** Glorot-uniform kernels and zero biases for every weight of `spec`, from a seed. */
-export function initialWeights(spec: ModelSpec, rng: Rng): Map<string, Float32Array> {
+/** How kernels start: Glorot-uniform, or He-uniform (variance 2 / fan-in, for ReLU stacks). */
+export type InitScheme = 'glorot' | 'he';
+
+/** Uniform kernels (Glorot or He) and zero biases for every weight of `spec`, from a seed. */
+export function initialWeights(
+  spec: ModelSpec,
+  rng: Rng,
+  scheme: InitScheme = 'glorot',
+): Map<string, Float32Array> {
   const out = new Map<string, Float32Array>();
   for (const { name, shape } of weightShapes(spec)) {
     const n = shape.reduce((a, b) => a * b, 1);
@@ -186,7 +193,8 @@ export function initialWeights(spec: ModelSpec, rng: Rng): Map<string, Float32Ar
       const fanOut = shape[shape.length - 1] as number;
       const fanIn = n / fanOut;
       const receptive = shape.length === 4 ? (shape[0] as number) * (shape[1] as number) : 1;
-      const limit = Math.sqrt(6 / (fanIn + fanOut * receptive));
+      const limit =
+        scheme === 'he' ? Math.sqrt(6 / fanIn) : Math.sqrt(6 / (fanIn + fanOut * receptive));
       for (let i = 0; i < n; i++) values[i] = (rng() * 2 - 1) * limit;
     }
     out.set(name, values);

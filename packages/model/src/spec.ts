@@ -21,6 +21,8 @@ export interface Conv2dSpec {
   kernel: number;
   stride: number;
   padding: Padding;
+  /** A split-friendly bottleneck: a narrow layer placed so that a cut after it sends little. */
+  bottleneck?: boolean;
 }
 export interface ReluSpec {
   kind: 'relu';
@@ -89,6 +91,8 @@ export interface LayerRecord {
   flops: number;
   /** The regression variables of DESIGN section 4 for this layer's kind. */
   features: number[];
+  /** True for a bottleneck layer (a cut after it, or after its activation, sends little). */
+  bottleneck: boolean;
 }
 
 /** The seams of one exit path, as data. */
@@ -216,6 +220,7 @@ function recordOf(layer: LayerSpec, index: number, inputShape: Shape): LayerReco
     params,
     flops,
     features,
+    bottleneck: layer.kind === 'conv2d' && layer.bottleneck === true,
   };
 }
 

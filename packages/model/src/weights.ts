@@ -1,4 +1,5 @@
 import { sha256 } from '@noble/hashes/sha2.js';
+import type { CompositionSpec } from './data/compose';
 import { EdgentError } from './errors';
 import { type ModelSpec, validateSpec, weightShapes } from './spec';
 
@@ -35,10 +36,25 @@ export interface ModelManifest {
     dataset: string;
     split: string;
     count: number;
+    /** How the test frames were composed, for a model of camera frames. */
+    composition?: CompositionSpec;
+    /** Sizes of the test frames as they cross at partition 0 (JPEG), for a model of camera frames. */
+    frameBytes?: FrameBytes;
     backend: string;
     exits: ExitAccuracy[];
   };
   training?: Record<string, unknown>;
+}
+
+/** Bytes of a model's input frames as encoded to cross the link (over its test set). */
+export interface FrameBytes {
+  codec: 'jpeg';
+  /** 1..100 */
+  quality: number;
+  median: number;
+  p10: number;
+  p90: number;
+  count: number;
 }
 
 export const WEIGHTS_FILE = 'weights.bin';

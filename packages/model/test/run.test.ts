@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   bAlexNet,
+  bConvNetCamera,
   describePath,
   disposeModel,
   initialWeights,
@@ -28,7 +29,7 @@ describe.each<NodeBackend>(['cpu', 'wasm'])('slices on %s', (backend) => {
   const models: MultiExitModel[] = [];
   beforeAll(async () => {
     await useBackend(backend);
-    for (const spec of [tinyMultiExit(), bAlexNet()])
+    for (const spec of [tinyMultiExit(), bAlexNet(), bConvNetCamera()])
       models.push(modelFromWeights(spec, initialWeights(spec, seededRng(7))));
   });
   afterAll(() => models.forEach(disposeModel));

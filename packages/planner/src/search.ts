@@ -72,6 +72,12 @@ export interface PlanInput {
    * default 0.
    */
   transferExtraMs?: number;
+  /**
+   * Bytes of this request's input as it crosses at partition 0, without the
+   * frame header (e.g. the size of this frame's JPEG encoding); default the
+   * path's `rawInputBytes`.
+   */
+  inputBytes?: number;
 }
 
 /**
@@ -257,7 +263,6 @@ export function compilePlannerFromMs(
   const edg = new Float64Array(total);
   const up = new Float64Array(total);
   const down = new Float64Array(total);
-  const bytes = new Float64Array(total);
   const offset = new Int32Array(paths.length);
   const groupEnds: number[] = [];
 
@@ -280,7 +285,6 @@ export function compilePlannerFromMs(
       edg[c] = (suffix[p] as number) + (p < n ? edgeCall + edgeReadback * outBytes(n - 1) : 0);
       up[c] = bytesUp(path, p, opts.encoding, headerBytes);
       down[c] = bytesDown(path, p, opts.classes, headerBytes);
-      bytes[c] = (up[c] as number) + (down[c] as number);
       if (p < n) prefix += dms[p] as number;
     }
     const next = order[rank + 1];
@@ -292,8 +296,18 @@ export function compilePlannerFromMs(
   const indexOfExit = new Map(paths.map((p, i) => [p.exit, i]));
   const lastExit = Math.max(...paths.map((p) => p.exit));
 
-  /** ms per byte: 8 bits / bandwidth * 1000; validates the input. */
+  /** Bytes up at partition 0 for the current input (PlanInput.inputBytes), if it says. */
+  let frameUp: number | undefined;
+  const upAt = (at: number): number =>
+    frameUp !== undefined && partOf[at] === 0 && local[at] === 0 ? frameUp : (up[at] as number);
+
+  /** ms per byte: 8 bits / bandwidth * 1000; validates the input and takes its frame size. */
   function msPerByte(input: PlanInput): number {
+    const frame = input.inputBytes;
+    if (frame !== undefined && !(Number.isSafeInteger(frame) && frame >= 0)) {
+      throw badInput(`inputBytes ${frame} must be a whole number >= 0`);
+    }
+    frameUp = frame === undefined ? undefined : frame + headerBytes;
     const { bandwidthBps, rttMs, deadlineMs } = input;
     if (!(bandwidthBps >= 0) || !(rttMs >= 0) || Number.isNaN(deadlineMs)) {
       throw badInput(
@@ -320,7 +334,7 @@ export function compilePlannerFromMs(
 
   /** Bytes of the plan at `at` charged at the rate: those beyond the burst (see PlanInput.burstBytes). */
   function charged(at: number, burst: number): number {
-    return Math.max(0, (bytes[at] as number) - burst);
+    return Math.max(0, upAt(at) + (down[at] as number) - burst);
   }
 
   /** The edge's milliseconds of the plan at `at`: none on the device alone. */
@@ -341,7 +355,7 @@ export function compilePlannerFromMs(
   ): Plan {
     const path = paths[pathOf[at] as number] as PlannerPath;
     const isLocal = local[at] === 1;
-    const bUp = up[at] as number;
+    const bUp = upAt(at);
     const bDown = down[at] as number;
     // The burst's share of each direction in proportion to its bytes.
     const f = bUp + bDown > 0 ? charged(at, burst) / (bUp + bDown) : 0;

@@ -384,3 +384,21 @@ describe('plan with a per-message overhead (transferExtraMs)', () => {
     expect(() => planner.plan({ ...at(30), transferExtraMs: -1 })).toThrow(/transferExtraMs -1/);
   });
 });
+
+describe("plan with this frame's size (inputBytes)", () => {
+  it('charges partition 0 with the frame as it crosses, and nothing else changes', () => {
+    // Exit 1, partition 0: 100 raw bytes by default (107 ms); a 10-byte encoding takes 17 ms.
+    expect(planner.evaluate(1, 0, at(1000)).predicted.total).toBe(107);
+    const small = planner.evaluate(1, 0, { ...at(1000), inputBytes: 10 });
+    expect(small.bytesUp).toBe(10);
+    expect(small.predicted.total).toBe(17);
+    expect(planner.evaluate(1, 1, { ...at(1000), inputBytes: 10 }).predicted.total).toBe(36);
+    expect(planner.evaluate(1, 3, { ...at(1000), inputBytes: 10 }).bytesUp).toBe(0);
+    // The search sees it: at 20 ms only the small frame makes edge-only the deepest plan in time.
+    expect(planner.plan({ ...at(20), inputBytes: 10 })).toMatchObject({ exit: 1, partition: 0 });
+    expect(planner.plan(at(20))).toMatchObject({ exit: 0, partition: 2 });
+    // It applies to the request it is given only.
+    expect(planner.evaluate(1, 0, at(1000)).bytesUp).toBe(100);
+    expect(() => planner.plan({ ...at(20), inputBytes: -1 })).toThrow(/inputBytes -1/);
+  });
+});

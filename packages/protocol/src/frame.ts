@@ -11,7 +11,7 @@
  * |      5 |    1 | u8      | message type: 1 request, 2 result, 3 error, 4 probe,      |
  * |        |      |         | 5 probe reply                                             |
  * |      6 |    1 | u8      | flags, carried as is (meaning left to the application)    |
- * |      7 |    1 | u8      | dtype: 1 float32, 2 float16, 3 int8, 4 uint8              |
+ * |      7 |    1 | u8      | dtype: 1 float32, 2 float16, 3 int8, 4 uint8, 5 jpeg      |
  * |      8 |    4 | u32     | request id                                                |
  * |     12 |    8 | bytes   | model id: first 8 bytes of the model's sha256 hash        |
  * |     20 |    1 | u8      | exit                                                      |
@@ -22,13 +22,15 @@
  * |     48 |    4 | f32     | int8 scale (> 0); 0 for other dtypes                      |
  * |     52 |    4 | i32     | int8 zero point (-128..127); 0 for other dtypes           |
  * |     56 |    4 | u32     | payload length in bytes = product(dims) x dtype size      |
+ * |        |      |         | (jpeg: the encoded image's bytes, at least 1)             |
  * |     60 |    4 | f32     | edge queue ms   (result and probe reply; 0 otherwise)     |
  * |     64 |    4 | f32     | edge decode ms  (result and probe reply; 0 otherwise)     |
  * |     68 |    4 | f32     | edge compute ms (result and probe reply; 0 otherwise)     |
  * |     72 |    n | bytes   | payload, n = payload length                               |
  *
  * Conventions per type: a request carries the input (partition 0) or the
- * intermediate tensor; a result carries the exit's float32 scores; an error
+ * intermediate tensor (a jpeg request carries the input image as a JPEG
+ * file, its dims those of the decoded tensor, [1, height, width, 3]); a result carries the exit's float32 scores; an error
  * carries a UTF-8 JSON control error as uint8 [n]; a probe carries n filler
  * bytes as uint8 [n] and its reply echoes the request id with the edge's times.
  * Pure: no I/O, no clock, no Node-only API.
@@ -70,8 +72,10 @@ const OFFSET = {
 
 /** What a frame is for. */
 export type MessageType = 'request' | 'result' | 'error' | 'probe' | 'probeReply';
-/** How tensor values are stored in the payload. */
-export type DType = 'float32' | 'float16' | 'int8' | 'uint8';
+/** Element types whose payload is the values one after another. */
+export type TensorDType = 'float32' | 'float16' | 'int8' | 'uint8';
+/** How tensor values are stored in the payload: element by element, or as a JPEG image. */
+export type DType = TensorDType | 'jpeg';
 
 /** Wire code of each message type. */
 export const MESSAGE_TYPE_CODES: Readonly<Record<MessageType, number>> = Object.freeze({
@@ -88,10 +92,11 @@ export const DTYPE_CODES: Readonly<Record<DType, number>> = Object.freeze({
   float16: 2,
   int8: 3,
   uint8: 4,
+  jpeg: 5,
 });
 
-/** Bytes per element of each dtype. */
-export const DTYPE_BYTES: Readonly<Record<DType, number>> = Object.freeze({
+/** Bytes per element of each element-wise dtype (a JPEG's length is its own). */
+export const DTYPE_BYTES: Readonly<Record<TensorDType, number>> = Object.freeze({
   float32: 4,
   float16: 2,
   int8: 1,
@@ -324,7 +329,8 @@ export function peekHeader(
       `payload of ${payloadLength} bytes is above the limit of ${max} bytes`,
     );
   }
-  const expected = elementCount(shape) * DTYPE_BYTES[dtype];
+  const expected =
+    dtype === 'jpeg' ? Math.max(1, payloadLength) : elementCount(shape) * DTYPE_BYTES[dtype];
   if (payloadLength !== expected) {
     return fail(
       'EDGENT_ERR_FRAME_LENGTH_MISMATCH',

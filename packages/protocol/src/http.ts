@@ -26,3 +26,23 @@ export interface AddressesAnswer {
   https: string[];
   http: string[];
 }
+
+/** One model an edge serves, as `GET /api/models` lists it. */
+export interface ModelSummary {
+  id: string;
+  /** `sha256:<hex>`, what a hello names. */
+  hash: string;
+  /** Input shape [height, width, channels]. */
+  input: readonly number[];
+  exits: number;
+  /** Measured accuracy of each exit, 0..1, as its manifest records. */
+  accuracy: number[];
+  /** Where its files are served (manifest.json, weights.bin, profiles/). */
+  files: string;
+}
+
+/** The body of `GET /api/models`: the models the edge serves, and which one is its default. */
+export interface ModelsAnswer {
+  default: string;
+  models: ModelSummary[];
+}

@@ -54,8 +54,15 @@ export {
   modelPrefixOf,
   PROTOCOL_VERSION,
   peekHeader,
+  type TensorDType,
 } from './frame';
-export type { AddressesAnswer, TraceSummary, TracesAnswer } from './http';
+export type {
+  AddressesAnswer,
+  ModelSummary,
+  ModelsAnswer,
+  TraceSummary,
+  TracesAnswer,
+} from './http';
 export { err, ok, type Result } from './result';
 export {
   decodeTensor,

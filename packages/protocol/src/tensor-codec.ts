@@ -15,7 +15,7 @@
  * Pure: no I/O, no Node-only API.
  */
 import { ProtocolError } from './errors';
-import { DTYPE_BYTES, type DType, elementCount } from './frame';
+import { DTYPE_BYTES, type DType, elementCount, type TensorDType } from './frame';
 
 /** A tensor's payload with what is needed to read it back; spreads into a Frame. */
 export interface EncodedTensor {
@@ -163,7 +163,7 @@ function roundHalfAway(x: number): number {
 export function encodeTensor(
   values: Float32Array,
   shape: readonly number[],
-  dtype: DType,
+  dtype: TensorDType,
 ): EncodedTensor {
   const n = elementCount(shape);
   if (values.length !== n) {
@@ -236,6 +236,12 @@ export function encodeTensor(
  */
 export function decodeTensor(tensor: TensorView): Float32Array {
   const { dtype, shape, payload } = tensor;
+  if (dtype === 'jpeg') {
+    throw new ProtocolError(
+      'EDGENT_ERR_TENSOR_SHAPE_MISMATCH',
+      'a jpeg payload is an image file: decode it with an image decoder, not decodeTensor',
+    );
+  }
   const n = elementCount(shape);
   const size = DTYPE_BYTES[dtype];
   if (payload.length !== n * size) {

@@ -27,7 +27,7 @@ export const MESSAGE_TYPES: readonly MessageType[] = [
   'probe',
   'probeReply',
 ];
-export const DTYPES: readonly DType[] = ['float32', 'float16', 'int8', 'uint8'];
+export const DTYPES: readonly DType[] = ['float32', 'float16', 'int8', 'uint8', 'jpeg'];
 
 const U32_MAX = 0xffff_ffff;
 const F32_MIN_SUBNORMAL = 2 ** -149;
@@ -74,8 +74,14 @@ export function framesOf(shapes: fc.Arbitrary<number[]>): fc.Arbitrary<Frame> {
       }),
     })
     .chain(({ scale, zeroPoint, timing, ...base }) => {
-      const bytes = elementCount(base.shape) * DTYPE_BYTES[base.dtype];
-      return fc.uint8Array({ minLength: bytes, maxLength: bytes }).map((payload) => {
+      // A JPEG's length is its own (at least 1 byte); other payloads fill the shape.
+      const bytes =
+        base.dtype === 'jpeg' ? undefined : elementCount(base.shape) * DTYPE_BYTES[base.dtype];
+      const payloads =
+        bytes === undefined
+          ? fc.uint8Array({ minLength: 1, maxLength: 64 })
+          : fc.uint8Array({ minLength: bytes, maxLength: bytes });
+      return payloads.map((payload) => {
         const frame: Frame = { ...base, payload };
         if (base.dtype === 'int8') {
           frame.scale = scale;

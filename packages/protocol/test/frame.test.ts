@@ -314,3 +314,29 @@ describe('encodeFrame refuses frames it cannot encode', () => {
     expect((thrown as ProtocolError).message).toMatch(message);
   });
 });
+
+describe('jpeg frames', () => {
+  const jpegFrame = (payload: Uint8Array): Frame => ({
+    type: 'request',
+    flags: 0,
+    requestId: 1,
+    modelPrefix: '0123456789abcdef',
+    exit: 4,
+    partition: 0,
+    dtype: 'jpeg',
+    shape: [1, 64, 64, 3],
+    payload,
+  });
+
+  it("carries the image's bytes, whatever their count, with the decoded tensor's dims", () => {
+    const payload = Uint8Array.from({ length: 1234 }, (_, i) => i % 251);
+    const decoded = decodeFrame(encodeFrame(jpegFrame(payload)));
+    expect(decoded.ok && decoded.value.dtype).toBe('jpeg');
+    expect(decoded.ok && [...decoded.value.shape]).toEqual([1, 64, 64, 3]);
+    expect(decoded.ok && [...decoded.value.payload]).toEqual([...payload]);
+  });
+
+  it('refuses an empty image', () => {
+    expect(() => encodeFrame(jpegFrame(new Uint8Array(0)))).toThrow(/payload length 0/);
+  });
+});

@@ -180,13 +180,13 @@ describe('each malformed field has its code and says what is wrong', () => {
       'dtype 0',
       edited((v) => v.setUint8(7, 0)),
       'EDGENT_ERR_FRAME_BAD_DTYPE',
-      'dtype code 0 is unknown; valid codes: 1 float32, 2 float16, 3 int8, 4 uint8',
+      'dtype code 0 is unknown; valid codes: 1 float32, 2 float16, 3 int8, 4 uint8, 5 jpeg',
     ],
     [
-      'dtype 5',
-      edited((v) => v.setUint8(7, 5)),
+      'dtype 6',
+      edited((v) => v.setUint8(7, 6)),
       'EDGENT_ERR_FRAME_BAD_DTYPE',
-      'dtype code 5 is unknown',
+      'dtype code 6 is unknown',
     ],
     [
       'rank 7',

@@ -6,7 +6,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  type DType,
   decodeTensor,
   dequantizeInt8,
   encodeTensor,
@@ -15,6 +14,7 @@ import {
   int8Params,
   ProtocolError,
   quantizeInt8,
+  type TensorDType,
 } from '../src/index';
 import { finiteF32Arb, runs } from './arbitraries';
 
@@ -258,7 +258,7 @@ describe('float32', () => {
 });
 
 describe('shape checks', () => {
-  const dtypes: DType[] = ['float32', 'float16', 'int8', 'uint8'];
+  const dtypes: TensorDType[] = ['float32', 'float16', 'int8', 'uint8'];
   it.each(dtypes)('%s: encodeTensor refuses values that do not fill the shape', (dtype) => {
     expect(() => encodeTensor(new Float32Array(5), [2, 3], dtype)).toThrow(
       '5 values do not fill shape [2, 3], which has 6 elements',

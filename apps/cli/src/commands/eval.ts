@@ -1,15 +1,20 @@
-import { resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import {
+  type CompositionSpec,
+  composedDataset,
   type Dataset,
   describeModel,
   disposeModel,
   type ExitAccuracy,
   evaluate,
+  type FrameBytes,
   loadFashionMnist,
   type ModelManifest,
   type ModelSpec,
   modelFromWeights,
   readModelDir,
+  TEST_COMPOSITION,
   useBackend,
   writeModelDir,
 } from '@edgent/model/node';
@@ -17,10 +22,19 @@ import { SingleBar } from 'cli-progress';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { choiceArg, intArg, positiveArg } from '../args';
-import { defaultModelDir } from '../paths';
+import {
+  cutBytes,
+  cutTable,
+  frameBytes,
+  type Int8Agreement,
+  int8Agreement,
+  int8Table,
+} from '../cut-report';
+import { modelFiles } from '../model-inputs';
 
 interface EvalFlags {
-  modelDir: string;
+  model?: string;
+  modelDir?: string;
   dataDir?: string;
   limit?: number;
   backend: 'cpu' | 'wasm';
@@ -36,7 +50,8 @@ export function registerEval(program: Command): void {
     .description(
       "measure each exit's test accuracy and print the model's per-exit and per-layer tables",
     )
-    .option('--model-dir <dir>', 'model folder (manifest.json + weights.bin)', defaultModelDir)
+    .option('--model <id>', 'a model shipped under models/ (default: b-alexnet-fmnist)')
+    .option('--model-dir <dir>', 'or the folder of the model (manifest.json + weights.bin)')
     .option(
       '--data-dir <dir>',
       'Fashion-MNIST IDX folder (default /usr/share/datasets/fashion-mnist)',
@@ -73,29 +88,104 @@ export function registerEval(program: Command): void {
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 const mflops = (x: number) => `${(x / 1e6).toFixed(2)}M`;
 
-async function measure(
-  dir: string,
-  data: Dataset,
-  backend: 'cpu' | 'wasm',
-): Promise<{ manifest: ModelManifest; exits: ExitAccuracy[] }> {
-  await useBackend(backend);
-  const { manifest, weights } = await readModelDir(dir);
-  const model = modelFromWeights(manifest.architecture, weights);
+/** A progress bar on stderr for one pass over `total` images. */
+function progress(what: string, total: number): SingleBar {
   const bar = new SingleBar({
-    format: 'evaluating |{bar}| {value}/{total} images',
+    format: `${what} |{bar}| {value}/{total} images`,
     barsize: 24,
     noTTYOutput: true,
     notTTYSchedule: 30_000,
     stream: process.stderr,
   });
-  bar.start(data.count, 0);
+  bar.start(total, 0);
+  return bar;
+}
+
+/** What eval measures of a model on its test set. */
+interface Measured {
+  manifest: ModelManifest;
+  exits: ExitAccuracy[];
+  /** A model of colour frames: their JPEG sizes, and int8 at each bottleneck. */
+  frames?: FrameBytes;
+  int8?: Int8Agreement[];
+}
+
+async function measure(dir: string, data: Dataset, backend: 'cpu' | 'wasm'): Promise<Measured> {
+  await useBackend(backend);
+  const { manifest, weights } = await readModelDir(dir);
+  const model = modelFromWeights(manifest.architecture, weights);
+  const passes: [string, (done: (n: number) => void) => Promise<void> | void][] = [];
+  const out: Measured = { manifest, exits: [] };
+  passes.push([
+    'evaluating',
+    async (done) => {
+      out.exits = await evaluate(model, data, 500, done);
+    },
+  ]);
+  if (data.composition) {
+    passes.push([
+      'JPEG sizes',
+      (done) => {
+        out.frames = frameBytes(data, done);
+      },
+    ]);
+  }
+  if (cutBytes(manifest.architecture).some((c) => c.bottleneck)) {
+    passes.push([
+      'int8 at bottlenecks',
+      (done) => {
+        out.int8 = int8Agreement(model, data, done);
+      },
+    ]);
+  }
   try {
-    const exits = await evaluate(model, data, 500, (done) => bar.update(done));
-    return { manifest, exits };
+    for (const [what, run] of passes) {
+      const bar = progress(what, data.count);
+      try {
+        await run((n) => bar.update(n));
+      } finally {
+        bar.stop();
+      }
+    }
+    return out;
   } finally {
-    bar.stop();
     disposeModel(model);
   }
+}
+
+/** The manifest of the model folder `dir`, undefined when there is none (readModelDir says why). */
+async function readModelManifest(dir: string): Promise<ModelManifest | undefined> {
+  try {
+    return JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as ModelManifest;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The test set of the model in `manifest`: Fashion-MNIST, or frames composed from it. */
+export function testSetFor(
+  spec: ModelSpec,
+  fashion: Dataset,
+  composition?: CompositionSpec,
+): Dataset {
+  return spec.input[2] === 3 ? composedDataset(fashion, composition ?? TEST_COMPOSITION) : fashion;
+}
+
+/** The manifest's evaluation record of `measured` on `data`. */
+function evaluationRecord(
+  data: Dataset,
+  backend: 'cpu' | 'wasm',
+  measured: Measured,
+): NonNullable<ModelManifest['evaluation']> {
+  return {
+    dataset: data.composition ? 'fashion-mnist-composed' : 'fashion-mnist',
+    split: 'test',
+    count: data.count,
+    ...(data.composition ? { composition: data.composition } : {}),
+    ...(measured.frames ? { frameBytes: measured.frames } : {}),
+    backend,
+    exits: measured.exits,
+  };
 }
 
 /** Evaluates a model folder on `data`, prints the tables and records the result in its manifest. */
@@ -104,26 +194,27 @@ export async function evaluateAndRecord(
   data: Dataset,
   backend: 'cpu' | 'wasm',
 ): Promise<void> {
-  const { manifest, exits } = await measure(dir, data, backend);
-  manifest.evaluation = {
-    dataset: 'fashion-mnist',
-    split: 'test',
-    count: data.count,
-    backend,
-    exits,
-  };
+  const measured = await measure(dir, data, backend);
+  const { manifest, exits } = measured;
+  manifest.evaluation = evaluationRecord(data, backend, measured);
   await writeModelDir(dir, manifest);
   process.stdout.write(`${exitTable(manifest.architecture, exits)}\n`);
+  printCuts(measured);
 }
 
 async function runEval(flags: EvalFlags): Promise<number> {
-  const dir = resolve(flags.modelDir);
-  const data = loadFashionMnist({ split: 'test', dir: flags.dataDir, limit: flags.limit });
-  const { manifest, exits } = await measure(dir, data, flags.backend);
+  const dir = resolve(modelFiles(flags).modelDir);
+  const stored = await readModelManifest(dir);
+  const fashion = loadFashionMnist({ split: 'test', dir: flags.dataDir, limit: flags.limit });
+  const data = stored
+    ? testSetFor(stored.architecture, fashion, stored.evaluation?.composition)
+    : fashion;
+  const measured = await measure(dir, data, flags.backend);
+  const { manifest, exits } = measured;
   const recorded = manifest.evaluation;
   if (flags.json) {
     process.stdout.write(
-      `${JSON.stringify({ model: manifest.id, hash: manifest.hash, count: data.count, backend: flags.backend, exits, recorded: recorded?.exits ?? null }, null, 2)}\n`,
+      `${JSON.stringify({ model: manifest.id, hash: manifest.hash, count: data.count, backend: flags.backend, exits, recorded: recorded?.exits ?? null, frameBytes: measured.frames ?? null, cuts: cutBytes(manifest.architecture), int8: measured.int8 ?? null }, null, 2)}\n`,
     );
   } else {
     process.stdout.write(
@@ -133,15 +224,10 @@ async function runEval(flags: EvalFlags): Promise<number> {
       `${exitTable(manifest.architecture, exits, recorded?.count === data.count ? recorded.exits : undefined)}\n`,
     );
     process.stdout.write(`${layerTable(manifest.architecture)}\n`);
+    printCuts(measured);
   }
   if (flags.write) {
-    manifest.evaluation = {
-      dataset: 'fashion-mnist',
-      split: 'test',
-      count: data.count,
-      backend: flags.backend,
-      exits,
-    };
+    manifest.evaluation = evaluationRecord(data, flags.backend, measured);
     await writeModelDir(dir, manifest);
   }
   if (flags.check) {
@@ -165,6 +251,19 @@ async function runEval(flags: EvalFlags): Promise<number> {
     process.stderr.write(`--check: every exit within ${flags.tolerance} points of the manifest\n`);
   }
   return 0;
+}
+
+/** The cut table (with the median JPEG frame) and the int8 agreement table, when they apply. */
+function printCuts(measured: Measured): void {
+  const { manifest, frames, int8 } = measured;
+  if (!frames && !int8) return;
+  if (frames) {
+    process.stdout.write(
+      `Frames as sent at partition 0: JPEG quality ${frames.quality}, median ${frames.median} B (p10 ${frames.p10}, p90 ${frames.p90}) over ${frames.count} test frames\n`,
+    );
+  }
+  process.stdout.write(`${cutTable(cutBytes(manifest.architecture), frames)}\n`);
+  if (int8) process.stdout.write(`${int8Table(int8)}\n`);
 }
 
 /** One row per exit: where it branches, accuracy, FLOPs, parameters, bytes at the branch point. */

@@ -24,7 +24,7 @@ import { choiceArg, intArg, numberListArg, positiveArg, slowdownArg } from '../a
 import { openDevice } from '../device-setup';
 import { writeLiveReport, writeReplayReport, writeSweepReport } from '../experiment-report';
 import { liveTable, runLive } from '../live';
-import { plannerPaths, readManifest, readProfile } from '../model-inputs';
+import { modelFiles, plannerPaths, readManifest, readProfile } from '../model-inputs';
 import { defaultModelDir, repoRoot } from '../paths';
 import { logGrid, sweep } from '../sweep';
 import { parseDuration, parseRate, RATE_FORMS } from '../units';
@@ -404,28 +404,6 @@ export function registerExperiment(program: Command): void {
         `${traces.length} traces (${Math.round(settings.tracedSeconds)} s) x${flags.scale}, a request every ${flags.intervalMs} ms, RTT ${flags.rtt} ms, in ${seconds.toFixed(1)} s; report: ${written}\n`,
       );
     });
-}
-
-/** The model folder and profiles from --model / --model-dir and the profile flags. */
-function modelFiles(flags: {
-  model?: string;
-  modelDir?: string;
-  deviceProfile?: string;
-  edgeProfile?: string;
-}): { modelDir: string; deviceProfile: string; edgeProfile: string } {
-  if (flags.model !== undefined && flags.modelDir !== undefined) {
-    throw new UsageError('give --model ID or --model-dir DIR, not both');
-  }
-  if (flags.model !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(flags.model)) {
-    throw new UsageError(`--model ${flags.model}: a model id is a folder name under models/`);
-  }
-  const modelDir =
-    flags.modelDir ?? (flags.model ? join(repoRoot, 'models', flags.model) : defaultModelDir);
-  return {
-    modelDir,
-    deviceProfile: flags.deviceProfile ?? join(modelDir, 'profiles', 'device.json'),
-    edgeProfile: flags.edgeProfile ?? join(modelDir, 'profiles', 'edge.json'),
-  };
 }
 
 /** Every `*.tsv` trace in `dir`, scaled; a usage error when there is none. */

@@ -1,15 +1,16 @@
-import { resolve } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { banner, defaultLogFormat, EdgeError, loggerOptions, serve } from '@edgent/edge';
 import type { Command } from 'commander';
 import { choiceArg, intArg } from '../args';
-import { defaultModelDir } from '../paths';
+import { defaultModelDir, repoRoot } from '../paths';
 import { DURATION_FORMS, parseDuration } from '../units';
 import { UsageError } from './train';
 
 interface ServeFlags {
   port?: number;
   host: string;
-  modelDir: string;
+  modelDir?: string[];
   workers?: number;
   backend: 'auto' | 'wasm' | 'cpu';
   token?: string;
@@ -47,9 +48,8 @@ export function registerServe(program: Command): void {
       process.env.HOST ?? '0.0.0.0',
     )
     .option(
-      '--model-dir <dir>',
-      'model to serve; default $EDGENT_MODEL_DIR or the shipped one',
-      process.env.EDGENT_MODEL_DIR ?? defaultModelDir,
+      '--model-dir <dir...>',
+      'model folders to serve, the default model first; default $EDGENT_MODEL_DIR or the shipped default, then every other model under models/',
     )
     .option(
       '--https-port <n>',
@@ -131,9 +131,14 @@ export function registerServe(program: Command): void {
         throw new UsageError('--cert and --key go together: give both, or neither');
       }
       try {
+        const [modelDir, ...moreModelDirs] = flags.modelDir?.map((d) => resolve(d)) ?? [
+          resolve(process.env.EDGENT_MODEL_DIR ?? defaultModelDir),
+          ...shippedModelDirs().filter((d) => d !== resolve(defaultModelDir)),
+        ];
         const { addresses } = await serve(
           {
-            modelDir: resolve(flags.modelDir),
+            modelDir: modelDir as string,
+            moreModelDirs,
             backend: flags.backend,
             logger: loggerOptions(flags.logLevel, flags.logFormat ?? defaultLogFormat()),
             ...(flags.workers === undefined ? {} : { workers: flags.workers }),
@@ -174,6 +179,15 @@ export function registerServe(program: Command): void {
         throw e;
       }
     });
+}
+
+/** Every model folder under the repository's models/ (one with a manifest.json). */
+function shippedModelDirs(): string[] {
+  const root = join(repoRoot, 'models');
+  return readdirSync(root, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(root, d.name, 'manifest.json')))
+    .map((d) => resolve(root, d.name))
+    .sort();
 }
 
 function envPort(): number {

@@ -2,14 +2,19 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
   bAlexNet,
+  bConvNetCamera,
+  composedDataset,
   type Dataset,
   describeMachine,
   encodeWeights,
+  type InitScheme,
   initialWeights,
   loadFashionMnist,
   type ModelSpec,
   registerWasmTrainingKernels,
   seededRng,
+  TEST_COMPOSITION,
+  TRAIN_COMPOSITION,
   type TrainCheckpoint,
   type TrainSettings,
   tinyMultiExit,
@@ -21,27 +26,57 @@ import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { choiceArg, intArg, numberListArg, positiveArg } from '../args';
 
-import { defaultModelDir, repoRoot } from '../paths';
+import { repoRoot } from '../paths';
 import { evaluateAndRecord } from './eval';
 
-const MODELS: Record<string, () => ModelSpec> = {
-  'b-alexnet': () => bAlexNet(),
-  tiny: () => tinyMultiExit(10, [28, 28, 1]),
+/** An architecture `edgent train` can train, and the data it is trained and tested on. */
+interface Trainable {
+  spec: () => ModelSpec;
+  /** Its defaults for --epochs, --lr-decay and --init. */
+  defaults: { epochs: number; lrDecay: number; init: InitScheme };
+  /** Turns the Fashion-MNIST split into the model's data (composed frames for the camera model). */
+  data: (fashion: Dataset, split: 'train' | 'test') => Dataset;
+}
+
+const asIs = (fashion: Dataset) => fashion;
+
+/** Architectures by the name `--model` takes. */
+export const TRAINABLE: Record<string, Trainable> = {
+  'b-alexnet': {
+    spec: () => bAlexNet(),
+    defaults: { epochs: 12, lrDecay: 0.8, init: 'glorot' },
+    data: asIs,
+  },
+  'b-convnet-camera': {
+    spec: () => bConvNetCamera(),
+    // Composed frames are harder than the clean 28x28 images: more epochs, a slower decay, and
+    // He init so that the ReLU stack (no normalisation layers) starts learning at once.
+    defaults: { epochs: 18, lrDecay: 0.87, init: 'he' },
+    data: (fashion, split) =>
+      composedDataset(fashion, split === 'train' ? TRAIN_COMPOSITION : TEST_COMPOSITION),
+  },
+  tiny: {
+    spec: () => tinyMultiExit(10, [28, 28, 1]),
+    defaults: { epochs: 12, lrDecay: 0.8, init: 'glorot' },
+    data: asIs,
+  },
 };
+const MODELS = TRAINABLE;
 
 interface TrainFlags {
   model: string;
   dataDir?: string;
-  epochs: number;
+  epochs?: number;
   batchSize: number;
   lr: number;
-  lrDecay: number;
+  lrDecay?: number;
+  init?: InitScheme;
   exitWeights?: number[];
   seed: number;
   workers: number;
   backend: 'cpu' | 'wasm';
   limit?: number;
-  out: string;
+  out?: string;
   checkpointDir?: string;
   resume: boolean;
   evalLimit?: number;
@@ -63,10 +98,23 @@ export function registerTrain(program: Command): void {
       '--data-dir <dir>',
       'Fashion-MNIST IDX folder (default /usr/share/datasets/fashion-mnist)',
     )
-    .option('--epochs <n>', 'passes over the training set', intArg(1, 1000), 12)
+    .option(
+      '--epochs <n>',
+      'passes over the training set (default 12; 18 for b-convnet-camera)',
+      intArg(1, 1000),
+    )
     .option('--batch-size <n>', 'examples per step', intArg(1, 65536), 128)
     .option('--lr <x>', 'Adam learning rate', positiveArg(1), 1e-3)
-    .option('--lr-decay <x>', 'learning rate factor per epoch', positiveArg(1), 0.8)
+    .option(
+      '--lr-decay <x>',
+      'learning rate factor per epoch (default 0.8; 0.87 for b-convnet-camera)',
+      positiveArg(1),
+    )
+    .option(
+      '--init <scheme>',
+      'initial kernels: glorot or he (default glorot; he for b-convnet-camera)',
+      choiceArg(['glorot', 'he'] as const),
+    )
     .option(
       '--exit-weights <list>',
       'joint-loss weight of each exit, comma-separated (default 0.3,0.4,0.5,0.6,1 for 5 exits)',
@@ -96,7 +144,7 @@ export function registerTrain(program: Command): void {
       'evaluate on only the first N test images (default: all 10,000)',
       intArg(1),
     )
-    .option('--out <dir>', 'model folder to write', defaultModelDir)
+    .option('--out <dir>', 'model folder to write (default models/<model id>)')
     .option(
       '--checkpoint-dir <dir>',
       'where to keep per-epoch checkpoints (default .cache/checkpoints/<model>)',
@@ -113,27 +161,37 @@ function defaultExitWeights(exits: number): number[] {
 }
 
 async function runTrain(flags: TrainFlags, argv: string[]): Promise<void> {
-  const spec = (MODELS[flags.model] as () => ModelSpec)();
+  const trainable = MODELS[flags.model] as Trainable;
+  const spec = trainable.spec();
   const exitWeights = flags.exitWeights ?? defaultExitWeights(spec.exits.length);
   if (exitWeights.length !== spec.exits.length) {
     throw new UsageError(
       `--exit-weights has ${exitWeights.length} values; model ${flags.model} has ${spec.exits.length} exits`,
     );
   }
+  const init = flags.init ?? trainable.defaults.init;
   const settings: TrainSettings = {
-    epochs: flags.epochs,
+    epochs: flags.epochs ?? trainable.defaults.epochs,
     batchSize: flags.batchSize,
     learningRate: flags.lr,
-    lrDecay: flags.lrDecay,
+    lrDecay: flags.lrDecay ?? trainable.defaults.lrDecay,
     exitWeights,
     seed: flags.seed,
     workers: flags.workers,
     backend: flags.backend,
+    // Recorded only when not the default, so that earlier checkpoints still resume.
+    ...(init === 'glorot' ? {} : { init }),
   };
   registerWasmTrainingKernels();
   await useBackend(flags.backend);
-  const trainSet = loadFashionMnist({ split: 'train', dir: flags.dataDir, limit: flags.limit });
-  const testSet = loadFashionMnist({ split: 'test', dir: flags.dataDir, limit: flags.evalLimit });
+  const trainSet = trainable.data(
+    loadFashionMnist({ split: 'train', dir: flags.dataDir, limit: flags.limit }),
+    'train',
+  );
+  const testSet = trainable.data(
+    loadFashionMnist({ split: 'test', dir: flags.dataDir, limit: flags.evalLimit }),
+    'test',
+  );
   const ckptDir = resolve(flags.checkpointDir ?? join(repoRoot, '.cache', 'checkpoints', spec.id));
   const resume = flags.resume
     ? await latestCheckpoint(ckptDir, spec, settings, flags.limit)
@@ -146,7 +204,7 @@ async function runTrain(flags: TrainFlags, argv: string[]): Promise<void> {
   const started = performance.now();
   const result = await train(
     spec,
-    initialWeights(spec, seededRng(settings.seed)),
+    initialWeights(spec, seededRng(settings.seed), init),
     trainSet,
     settings,
     progressHooks(spec, settings, ckptDir, flags.limit),
@@ -162,11 +220,12 @@ async function runTrain(flags: TrainFlags, argv: string[]): Promise<void> {
     seed: settings.seed,
     settings,
     trainImages: trainSet.count,
+    ...(trainSet.composition ? { composition: trainSet.composition } : {}),
     durationSeconds: Math.round(trainSeconds),
     machine: describeMachine(),
     finishedAt: new Date().toISOString(),
   };
-  const out = resolve(flags.out);
+  const out = resolve(flags.out ?? join(repoRoot, 'models', spec.id));
   await writeModelDir(out, manifest, bytes);
   process.stdout.write(
     `Trained in ${(trainSeconds / 60).toFixed(1)} min; weights written to ${out}\n`,

@@ -11,6 +11,7 @@ const keptCodes: ReadonlySet<string> = new Set<EdgeErrorCode>([
   'EDGENT_ERR_TENSOR_SHAPE_MISMATCH',
   'EDGENT_ERR_TENSOR_BAD_QUANT',
   'EDGENT_ERR_WORKER_FAILED',
+  'EDGENT_ERR_MODEL_MISMATCH',
 ]);
 
 /**

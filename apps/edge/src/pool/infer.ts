@@ -1,6 +1,13 @@
 // The work of one request inside a worker: check it, decode the payload, run the tail, read back.
-import { type ExitPath, type MultiExitModel, runSlice, type Shape, tf } from '@edgent/model/node';
-import { DTYPE_BYTES, type DType, decodeTensor } from '@edgent/protocol';
+import {
+  decodeJpeg,
+  type ExitPath,
+  type MultiExitModel,
+  runSlice,
+  type Shape,
+  tf,
+} from '@edgent/model/node';
+import { DTYPE_CODES, type DType, decodeTensor } from '@edgent/protocol';
 import { EdgeError } from '../errors.js';
 
 /** A tensor as it arrives, and where on which exit path it enters. */
@@ -43,10 +50,16 @@ export function checkInput(modelId: string, paths: readonly ExitPath[], input: S
       `partition ${String(partition)} out of range for exit ${exit}, which has partitions 0..${n}`,
     );
   }
-  if (typeof dtype !== 'string' || !Object.hasOwn(DTYPE_BYTES, dtype)) {
+  if (typeof dtype !== 'string' || !Object.hasOwn(DTYPE_CODES, dtype)) {
     throw new EdgeError(
       'EDGENT_ERR_BAD_DTYPE',
-      `dtype ${JSON.stringify(dtype)} is not one of ${Object.keys(DTYPE_BYTES).join(', ')}`,
+      `dtype ${JSON.stringify(dtype)} is not one of ${Object.keys(DTYPE_CODES).join(', ')}`,
+    );
+  }
+  if (dtype === 'jpeg' && (partition !== 0 || path.layers[0]?.inputShape[2] !== 3)) {
+    throw new EdgeError(
+      'EDGENT_ERR_BAD_DTYPE',
+      `a jpeg payload is an RGB input image: it enters at partition 0 of a model of colour frames, not partition ${partition} of model ${modelId}`,
     );
   }
   const expected = inputShapeAt(path, partition);
@@ -79,7 +92,11 @@ export function runInput(
   checkInput(model.spec.id, paths, input);
   const end = (paths[input.exit] as ExitPath).layers.length;
   const t0 = now();
-  const x = tf.tensor(decodeTensor(input), [...input.shape], 'float32');
+  const x = tf.tensor(
+    input.dtype === 'jpeg' ? jpegValues(input) : decodeTensor(input),
+    [...input.shape],
+    'float32',
+  );
   const t1 = now();
   let y: tf.Tensor;
   try {
@@ -93,6 +110,29 @@ export function runInput(
   } finally {
     y.dispose();
   }
+}
+
+/** The values of a JPEG input: its RGB bytes over 255, checked against the frame's dims. */
+function jpegValues(input: SliceInput): Float32Array {
+  const [, height = 0, width = 0] = input.shape;
+  let decoded: { rgb: Uint8Array; width: number; height: number };
+  try {
+    decoded = decodeJpeg(input.payload, { width, height });
+  } catch (error) {
+    throw new EdgeError(
+      'EDGENT_ERR_TENSOR_SHAPE_MISMATCH',
+      `the jpeg payload of ${input.payload.length} bytes does not decode: ${(error as Error).message}`,
+    );
+  }
+  if (input.shape[0] !== 1) {
+    throw new EdgeError(
+      'EDGENT_ERR_TENSOR_SHAPE_MISMATCH',
+      `a jpeg payload is one image; the frame says [${input.shape.join(', ')}]`,
+    );
+  }
+  const out = new Float32Array(decoded.rgb.length);
+  for (let i = 0; i < out.length; i++) out[i] = (decoded.rgb[i] as number) / 255;
+  return out;
 }
 
 /** Runs every exit path once on a zero input, so the first request pays no start-up cost. */

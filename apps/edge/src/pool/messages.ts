@@ -7,8 +7,8 @@ export type BackendChoice = 'auto' | 'wasm' | 'cpu';
 
 /** Given to every worker at start (one copy each). */
 export interface PoolWorkerData {
-  spec: ModelSpec;
-  weights: Map<string, Float32Array>;
+  /** Every model the workers hold, the default first. */
+  models: { spec: ModelSpec; weights: Map<string, Float32Array> }[];
   backend: BackendChoice;
   /** One shared int32; each worker takes its index from it with Atomics.add. */
   nextIndex: Int32Array;
@@ -16,6 +16,8 @@ export interface PoolWorkerData {
 
 /** One request for the edge: run layers [partition, end) of exit `exit` on the payload. */
 export interface InferenceRequest {
+  /** The model's id; default the pool's default model. */
+  model?: string;
   exit: number;
   partition: number;
   dtype: DType;

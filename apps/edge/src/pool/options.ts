@@ -5,8 +5,10 @@ import type { BackendChoice } from './messages.js';
 
 /** Options of {@link InferencePool.start}. Only `modelDir` is required. */
 export interface PoolOptions {
-  /** Folder of the model: `manifest.json` and its weights. */
+  /** Folder of the (default) model: `manifest.json` and its weights. */
   modelDir: string;
+  /** Folders of further models the workers also hold; a request names its model by id. */
+  moreModelDirs?: readonly string[];
   /** Worker threads; default: os.availableParallelism(). */
   workers?: number;
   /** Requests waiting beyond the busy workers before run() rejects with EDGENT_ERR_BUSY; default 256. */
@@ -22,14 +24,22 @@ export interface PoolOptions {
 
 /** {@link PoolOptions} checked, with defaults filled in and the folder made absolute. */
 export interface ResolvedPoolOptions {
-  modelDir: string;
+  /** Every model folder, the default first, each once. */
+  modelDirs: string[];
   workers: number;
   maxQueue: number;
   tasksPerWorker: number;
   backend: BackendChoice;
 }
 
-const allowedKeys = ['modelDir', 'workers', 'maxQueue', 'tasksPerWorker', 'backend'] as const;
+const allowedKeys = [
+  'modelDir',
+  'moreModelDirs',
+  'workers',
+  'maxQueue',
+  'tasksPerWorker',
+  'backend',
+] as const;
 const backends: readonly BackendChoice[] = ['auto', 'wasm', 'cpu'];
 
 /**
@@ -49,9 +59,12 @@ export function resolvePoolOptions(options: PoolOptions): ResolvedPoolOptions {
       );
     }
   }
-  const { modelDir, workers, maxQueue, tasksPerWorker, backend } = options;
+  const { modelDir, moreModelDirs = [], workers, maxQueue, tasksPerWorker, backend } = options;
   if (typeof modelDir !== 'string' || modelDir.trim() === '') {
     throw badOption('modelDir', modelDir, 'a path to a model folder (a non-empty string)');
+  }
+  if (!Array.isArray(moreModelDirs) || moreModelDirs.some((d) => typeof d !== 'string' || !d)) {
+    throw badOption('moreModelDirs', moreModelDirs, 'an array of model folder paths');
   }
   if (workers !== undefined && !(Number.isSafeInteger(workers) && workers >= 1)) {
     throw badOption('workers', workers, 'an integer >= 1, or omitted for one per core');
@@ -69,7 +82,7 @@ export function resolvePoolOptions(options: PoolOptions): ResolvedPoolOptions {
     throw badOption('backend', backend, `one of ${backends.map((b) => `'${b}'`).join(', ')}`);
   }
   return {
-    modelDir: resolve(modelDir),
+    modelDirs: [...new Set([modelDir, ...moreModelDirs].map((d) => resolve(d)))],
     workers: workers ?? availableParallelism(),
     maxQueue: maxQueue ?? 256,
     tasksPerWorker: tasksPerWorker ?? 2,

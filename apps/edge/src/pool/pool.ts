@@ -1,3 +1,4 @@
+import type { ModelManifest } from '@edgent/model';
 import { Piscina } from 'piscina';
 import { EdgeError } from '../errors.js';
 import { toEdgeError } from './codes.js';
@@ -88,8 +89,12 @@ export class InferencePool {
   readonly workers: number;
   /** The tfjs backend of each worker, by worker index: 'tensorflow' (tfjs-node), 'wasm' or 'cpu'. */
   readonly backends: string[];
+  /** The default model's hash. */
   readonly modelHash: string;
+  /** The default model's id. */
   readonly modelId: string;
+  /** Every model the workers hold, the default first. */
+  readonly models: readonly ModelManifest[];
   readonly #piscina: Piscina<PoolTask, TaskOutcome>;
   readonly #maxQueue: number;
   /** Ready workers by thread id. */
@@ -105,7 +110,7 @@ export class InferencePool {
   private constructor(
     piscina: Piscina<PoolTask, TaskOutcome>,
     stats: Map<number, WorkerStats>,
-    model: { id: string; hash: string },
+    models: ModelManifest[],
     maxQueue: number,
   ) {
     this.#piscina = piscina;
@@ -113,8 +118,9 @@ export class InferencePool {
     this.#maxQueue = maxQueue;
     this.workers = piscina.maxThreads;
     this.backends = [...stats.values()].sort((a, b) => a.worker - b.worker).map((s) => s.backend);
-    this.modelId = model.id;
-    this.modelHash = model.hash;
+    this.models = models;
+    this.modelId = (models[0] as ModelManifest).id;
+    this.modelHash = (models[0] as ModelManifest).hash;
     // A worker that ended (it broke on a task, or died) is replaced by Piscina; until the new
     // one reports ready, the pool is not whole.
     piscina.on('workerDestroy', (worker: { id: number }) => {
@@ -129,11 +135,18 @@ export class InferencePool {
    * EDGENT_ERR_WORKER_FAILED, and leaves no thread behind.
    */
   static async start(options: PoolOptions): Promise<InferencePool> {
-    const { modelDir, workers, maxQueue, tasksPerWorker, backend } = resolvePoolOptions(options);
-    const { manifest, weights } = await loadModelDir(modelDir);
+    const { modelDirs, workers, maxQueue, tasksPerWorker, backend } = resolvePoolOptions(options);
+    const loaded = await Promise.all(modelDirs.map((dir) => loadModelDir(dir)));
+    const ids = loaded.map((m) => m.manifest.id);
+    const twice = ids.find((id, i) => ids.indexOf(id) !== i);
+    if (twice !== undefined) {
+      throw new EdgeError(
+        'EDGENT_ERR_BAD_OPTION',
+        `two model folders hold model ${twice} (${modelDirs.filter((_, i) => ids[i] === twice).join(', ')}); serve each model once`,
+      );
+    }
     const workerData: PoolWorkerData = {
-      spec: manifest.architecture,
-      weights,
+      models: loaded.map((m) => ({ spec: m.manifest.architecture, weights: m.weights })),
       backend,
       nextIndex: new Int32Array(new SharedArrayBuffer(4)),
     };
@@ -175,7 +188,12 @@ export class InferencePool {
       await piscina.destroy();
       throw error;
     }
-    return new InferencePool(piscina, stats, manifest, maxQueue);
+    return new InferencePool(
+      piscina,
+      stats,
+      loaded.map((m) => m.manifest),
+      maxQueue,
+    );
   }
 
   /**
@@ -196,10 +214,11 @@ export class InferencePool {
         `all ${this.workers} inference workers are busy and ${this.queueDepth} requests wait, the most allowed (maxQueue ${this.#maxQueue}); retry later`,
       );
     }
-    const { exit, partition, dtype, shape, scale, zeroPoint } = request;
+    const { model, exit, partition, dtype, shape, scale, zeroPoint } = request;
     const payload = new Uint8Array(request.payload); // a buffer of its own, moved to the worker
     const state = signal ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
     const task: PoolTask = {
+      ...(model === undefined ? {} : { model }),
       exit,
       partition,
       dtype,

@@ -28,14 +28,17 @@ const worker = Atomics.add(data.nextIndex, 0, 1);
 const report = (m: WorkerReport) => port.postMessage(m);
 const now = () => performance.timeOrigin + performance.now();
 
-let model: MultiExitModel | undefined;
-let paths: ExitPath[] = [];
+/** Each model built once, by id; the first is the default. */
+const models = new Map<string, { model: MultiExitModel; paths: ExitPath[] }>();
 let startError: { failure: { code: string; message: string } } | undefined;
 try {
   const backend = await pickBackend(data.backend);
-  model = modelFromWeights(data.spec, data.weights);
-  paths = describeModel(data.spec);
-  warmUp(model, paths);
+  for (const { spec, weights } of data.models) {
+    const model = modelFromWeights(spec, weights);
+    const paths = describeModel(spec);
+    warmUp(model, paths);
+    models.set(spec.id, { model, paths });
+  }
   report({ edgent: 'ready', worker, threadId, backend, ...memory() });
 } catch (error) {
   // Throwing here would make Piscina start a new worker after each failure; report instead.
@@ -63,15 +66,16 @@ export default function handle(task: PoolTask): TaskOutcome | ReturnType<typeof 
   ) {
     return { kind: 'skipped', worker, ...memory() }; // aborted before it started
   }
-  if (!model || startError) {
+  const served = models.get(task.model ?? data.models[0]?.spec.id ?? '');
+  if (!served || startError) {
     const failure = startError?.failure ?? {
-      code: 'EDGENT_ERR_WORKER_FAILED',
-      message: 'no model',
+      code: 'EDGENT_ERR_MODEL_MISMATCH',
+      message: `this edge serves no model ${JSON.stringify(task.model)}; it serves ${[...models.keys()].join(', ')}`,
     };
     return { kind: 'failed', worker, ...memory(), ...failure };
   }
   try {
-    const out = runInput(model, paths, task, now);
+    const out = runInput(served.model, served.paths, task, now);
     const outcome: TaskOutcome = { kind: 'done', worker, startedAt, ...out, ...memory() };
     return move({
       get [transferableSymbol]() {

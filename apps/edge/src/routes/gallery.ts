@@ -1,4 +1,11 @@
-import { DatasetError, FASHION_MNIST_CLASSES, loadFashionMnist } from '@edgent/model/node';
+import {
+  composeFrame,
+  DatasetError,
+  FASHION_MNIST_CLASSES,
+  frameSeed,
+  loadFashionMnist,
+  TEST_COMPOSITION,
+} from '@edgent/model/node';
 import type { FastifyPluginAsync } from 'fastify';
 
 /** Largest `n` of `GET /api/gallery`. */
@@ -12,16 +19,18 @@ export interface GalleryItem {
   /** True class index. */
   label: number;
   className: string;
-  /** 28 x 28 uint8 pixels, row-major, base64. */
+  /** height x width x channels uint8 pixels, row-major, base64. */
   pixels: string;
 }
 
 /** The body of `GET /api/gallery`. */
 export interface GalleryBody {
-  dataset: 'fashion-mnist';
+  /** Fashion-MNIST's 28x28 grey images, or colour frames composed from them (`?frames=composed`). */
+  dataset: 'fashion-mnist' | 'fashion-mnist-composed';
   split: 'test';
   width: number;
   height: number;
+  channels: number;
   classes: readonly string[];
   items: GalleryItem[];
 }
@@ -35,7 +44,8 @@ export interface GalleryOptions {
 /**
  * `GET /api/gallery?n=24`: the first `n` (1..100, default 24) Fashion-MNIST
  * test images as 28x28 uint8 base64 with their labels and class names, for
- * the page's gallery. 400 `EDGENT_ERR_BAD_QUERY` for another `n`; 503 with
+ * the page's gallery; with `frames=composed`, the camera model's composed test
+ * frames of the same images (64x64x3, as `edgent eval` measures them). 400 `EDGENT_ERR_BAD_QUERY` for another `n`; 503 with
  * the loader's code (e.g. `EDGENT_ERR_DATASET_MISSING`) when the data set is
  * not installed. The images are read once and kept.
  *
@@ -43,6 +53,7 @@ export interface GalleryOptions {
  */
 export function galleryRoutes(options: GalleryOptions = {}): FastifyPluginAsync {
   let cached: GalleryItem[] | undefined;
+  let composed: GalleryItem[] | undefined;
   const load = (): GalleryItem[] => {
     if (cached) return cached;
     const ds = loadFashionMnist({
@@ -65,40 +76,62 @@ export function galleryRoutes(options: GalleryOptions = {}): FastifyPluginAsync 
     });
     return cached;
   };
+  const loadComposed = (): GalleryItem[] => {
+    composed ??= load().map((item) => {
+      const grey = Buffer.from(item.pixels, 'base64');
+      const frame = composeFrame(grey, TEST_COMPOSITION, frameSeed(TEST_COMPOSITION, item.index));
+      return { ...item, pixels: Buffer.from(frame).toString('base64') };
+    });
+    return composed;
+  };
 
   return async (app) => {
-    app.get<{ Querystring: { n?: string } }>('/api/gallery', async (request, reply) => {
-      const raw = request.query.n;
-      const n = raw === undefined ? GALLERY_DEFAULT : Number(raw);
-      if (!Number.isInteger(n) || n < 1 || n > GALLERY_MAX) {
-        return reply.code(400).send({
-          statusCode: 400,
-          code: 'EDGENT_ERR_BAD_QUERY',
-          error: 'Bad Request',
-          message: `n must be a whole number from 1 to ${GALLERY_MAX}, got ${JSON.stringify(raw)}`,
-        });
-      }
-      let items: GalleryItem[];
-      try {
-        items = load();
-      } catch (error) {
-        if (!(error instanceof DatasetError)) throw error;
-        return reply.code(503).send({
-          statusCode: 503,
-          code: error.code,
-          error: 'Service Unavailable',
-          message: `the gallery needs the Fashion-MNIST test set: ${error.message}`,
-        });
-      }
-      const body: GalleryBody = {
-        dataset: 'fashion-mnist',
-        split: 'test',
-        width: 28,
-        height: 28,
-        classes: FASHION_MNIST_CLASSES,
-        items: items.slice(0, n),
-      };
-      return body;
-    });
+    app.get<{ Querystring: { n?: string; frames?: string } }>(
+      '/api/gallery',
+      async (request, reply) => {
+        const raw = request.query.n;
+        const frames = request.query.frames ?? 'raw';
+        if (frames !== 'raw' && frames !== 'composed') {
+          return reply.code(400).send({
+            statusCode: 400,
+            code: 'EDGENT_ERR_BAD_QUERY',
+            error: 'Bad Request',
+            message: `frames must be raw or composed, got ${JSON.stringify(frames)}`,
+          });
+        }
+        const n = raw === undefined ? GALLERY_DEFAULT : Number(raw);
+        if (!Number.isInteger(n) || n < 1 || n > GALLERY_MAX) {
+          return reply.code(400).send({
+            statusCode: 400,
+            code: 'EDGENT_ERR_BAD_QUERY',
+            error: 'Bad Request',
+            message: `n must be a whole number from 1 to ${GALLERY_MAX}, got ${JSON.stringify(raw)}`,
+          });
+        }
+        let items: GalleryItem[];
+        try {
+          items = frames === 'composed' ? loadComposed() : load();
+        } catch (error) {
+          if (!(error instanceof DatasetError)) throw error;
+          return reply.code(503).send({
+            statusCode: 503,
+            code: error.code,
+            error: 'Service Unavailable',
+            message: `the gallery needs the Fashion-MNIST test set: ${error.message}`,
+          });
+        }
+        const size = frames === 'composed' ? TEST_COMPOSITION.size : 28;
+        const body: GalleryBody = {
+          dataset: frames === 'composed' ? 'fashion-mnist-composed' : 'fashion-mnist',
+          split: 'test',
+          width: size,
+          height: size,
+          channels: frames === 'composed' ? 3 : 1,
+          classes: FASHION_MNIST_CLASSES,
+          items: items.slice(0, n),
+        };
+        return body;
+      },
+    );
   };
 }

@@ -3,6 +3,13 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { EdgeError } from '../errors.js';
 import type { ProfileStore } from '../profile-store.js';
 
+/** The profile stores of the served models. */
+export interface ProfileStores {
+  /** The store of model `id`; the default model's without one; undefined for a model not served. */
+  get(id?: string): ProfileStore | undefined;
+  all(): ProfileStore[];
+}
+
 /** How often re-profiling may be asked for. */
 export interface ProfileRouteOptions {
   /** Least time between two accepted POST /api/profile/refresh, ms; 0 for no limit. */
@@ -10,7 +17,9 @@ export interface ProfileRouteOptions {
 }
 
 /**
- * Serves the edge's latency profile from `store`, never holding a request while profiling:
+ * Serves the edge's latency profile of each model from its store, never holding a request while
+ * profiling (`?model=<id>` names the model; the default model's without it; 404
+ * `EDGENT_ERR_NO_MODEL` for a model not served):
  * - `GET /api/profile`: 200 with the profile; 202 with `{ status }` while the first one is being
  *   profiled (the request starts that run); the previous profile stays served during a refresh;
  * - `POST /api/profile/refresh` (an admin route: the token when set, no cross-site calls): 202
@@ -23,13 +32,31 @@ export interface ProfileRouteOptions {
  * @example await app.register(profileRoutes(store, { refreshIntervalMs: 60_000 }));
  */
 export function profileRoutes(
-  store: ProfileStore,
+  stores: ProfileStores,
   options: ProfileRouteOptions = { refreshIntervalMs: 0 },
 ): FastifyPluginAsync {
   return async (app) => {
-    app.addHook('onClose', () => store.close());
+    app.addHook('onClose', async () => {
+      await Promise.all(stores.all().map((s) => s.close()));
+    });
+    type ModelQuery = { Querystring: { model?: string } };
+    const storeFor = (request: { query: { model?: string } }, reply: FastifyReply) => {
+      const store = stores.get(request.query.model);
+      if (!store) {
+        sendError(
+          reply,
+          new EdgeError(
+            'EDGENT_ERR_NO_MODEL',
+            `this edge serves no model ${JSON.stringify(request.query.model)} (GET /api/models lists them)`,
+          ),
+        );
+      }
+      return store;
+    };
 
-    app.get('/api/profile', async (request, reply) => {
+    app.get<ModelQuery>('/api/profile', async (request, reply) => {
+      const store = storeFor(request, reply);
+      if (!store) return reply;
       try {
         const profile = await store.available();
         if (profile) {
@@ -62,17 +89,23 @@ export function profileRoutes(
             }),
           }
         : false;
-    app.post(
+    app.post<ModelQuery>(
       '/api/profile/refresh',
       { config: { admin: true, rateLimit } },
-      async (_request, reply) => {
+      async (request, reply) => {
+        const store = storeFor(request, reply);
+        if (!store) return reply;
         // Not awaited: the run takes seconds; its outcome shows in the status.
         store.refresh().catch(() => {});
         return reply.code(202).send({ status: store.status });
       },
     );
 
-    app.get('/api/profile/status', async () => ({ status: store.status }));
+    app.get<ModelQuery>('/api/profile/status', async (request, reply) => {
+      const store = storeFor(request, reply);
+      if (!store) return reply;
+      return { status: store.status };
+    });
   };
 }
 

@@ -78,7 +78,7 @@ export function wsRoutes(deps: WsRouteDeps): FastifyPluginAsync {
         connections.add(connection);
         metrics.connectionOpened();
         const session = openSession(connection.channel, {
-          model: { id: pool.modelId, hash: pool.modelHash },
+          models: pool.models.map((m) => ({ id: m.id, hash: m.hash })),
           infer: (job, signal) => pool.run(job, signal),
           limits: options,
           now: () => performance.now(),

@@ -1,4 +1,5 @@
 import { statSync } from 'node:fs';
+import type { CompositionSpec } from './compose';
 import { DatasetError } from './errors';
 
 /** Which half of a dataset to load. */
@@ -16,6 +17,12 @@ export interface Dataset {
   channels: number;
   /** Human-readable name of each class index. */
   classNames: readonly string[];
+  /**
+   * When set, `images` holds 28x28x1 source items and each example is a
+   * camera-like frame composed from its item on the fly (`composeFrame`);
+   * `height`, `width` and `channels` then describe the composed frame.
+   */
+  composition?: CompositionSpec;
 }
 
 /** Options shared by the loaders. */

@@ -5,6 +5,17 @@ export {
   loadCifar10,
   parseCifar10Batch,
 } from './cifar10';
+export {
+  type CompositionSpec,
+  composedDataset,
+  composeFrame,
+  decodeJpeg,
+  encodeJpeg,
+  frameSeed,
+  sceneBank,
+  TEST_COMPOSITION,
+  TRAIN_COMPOSITION,
+} from './compose';
 export type { Dataset, DatasetSplit, LoadOptions } from './dataset';
 export { DatasetError, type DatasetErrorCode } from './errors';
 export {

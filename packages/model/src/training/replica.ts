@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { composeFrame, frameSeed } from '../data/compose';
 import type { Dataset } from '../data/index';
 import { seededRng } from '../random';
 import { type MultiExitModel, modelFromWeights, weightValues } from '../run';
@@ -55,7 +56,7 @@ export class Replica {
     const n = indices.length;
     const rng = seededRng(seed);
     const vars = [...this.model.weights.values()] as tf.Variable[];
-    const { x, y } = gatherBatch(this.data, indices);
+    const { x, y } = gatherBatch(this.data, indices, seed);
     let stats: tf.Tensor[] = [];
     const { grads, value } = tf.variableGrads(() => {
       const r = jointLoss(this.model, x, y, this.exitWeights, rng);
@@ -143,18 +144,32 @@ export class Replica {
   }
 }
 
-/** Copies the examples `indices` into one batch tensor and its int32 labels. */
+/**
+ * Copies the examples `indices` into one batch tensor and its int32 labels.
+ * A composed data set's frames are made here; `variant` (0 for the fixed
+ * test frames) varies them between training steps.
+ */
 export function gatherBatch(
   data: Dataset,
   indices: ArrayLike<number>,
+  variant = 0,
 ): { x: tf.Tensor4D; y: tf.Tensor1D } {
   const per = data.height * data.width * data.channels;
   const n = indices.length;
   const xs = new Float32Array(n * per);
   const ys = new Int32Array(n);
+  const { composition } = data;
+  const item = new Uint8Array(28 * 28);
   for (let i = 0; i < n; i++) {
     const k = indices[i] as number;
-    xs.set(data.images.subarray(k * per, (k + 1) * per), i * per);
+    if (composition) {
+      const src = data.images.subarray(k * item.length, (k + 1) * item.length);
+      for (let p = 0; p < item.length; p++) item[p] = Math.round((src[p] as number) * 255);
+      const frame = composeFrame(item, composition, frameSeed(composition, k, variant));
+      for (let p = 0; p < per; p++) xs[i * per + p] = (frame[p] as number) / 255;
+    } else {
+      xs.set(data.images.subarray(k * per, (k + 1) * per), i * per);
+    }
     ys[i] = data.labels[k] as number;
   }
   return {

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Dataset } from '../data/index';
 import { seededRng, shuffledIndices } from '../random';
+import type { InitScheme } from '../run';
 import type { ModelSpec } from '../spec';
 import type { FromReplica, ToReplica } from './protocol';
 import { type OptimizerState, Replica, type ShardGradients } from './replica';
@@ -18,6 +19,8 @@ export interface TrainSettings {
   /** Worker threads, each with its own tfjs, sharing each batch; 0 trains on this thread. */
   workers: number;
   backend: 'cpu' | 'wasm';
+  /** How the kernels start (absent: Glorot, as the first shipped model was trained). */
+  init?: InitScheme;
 }
 
 /** What one training step reports. */

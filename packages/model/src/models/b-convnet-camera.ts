@@ -1,0 +1,97 @@
+import type { LayerSpec, ModelSpec } from '../spec';
+
+const conv = (name: string, filters: number, kernel: number, stride = 1): LayerSpec => ({
+  kind: 'conv2d',
+  name,
+  filters,
+  kernel,
+  stride,
+  padding: 'same',
+});
+/** A 1x1 convolution that narrows the channels at a cut, so the tensor sent there is small. */
+const bottleneck = (name: string, filters: number): LayerSpec => ({
+  kind: 'conv2d',
+  name,
+  filters,
+  kernel: 1,
+  stride: 1,
+  padding: 'same',
+  bottleneck: true,
+});
+const relu = (name: string): LayerSpec => ({ kind: 'relu', name });
+const pool = (name: string): LayerSpec => ({
+  kind: 'maxpool',
+  name,
+  size: 3,
+  stride: 2,
+  padding: 'same',
+});
+const dense = (name: string, units: number): LayerSpec => ({ kind: 'dense', name, units });
+
+/**
+ * A five-exit convnet for 64x64x3 camera frames, with two split-friendly
+ * bottlenecks (Matsubara et al.): after a cheap head, 1x1 convolutions narrow
+ * the features to 16x16x4 (1,024 values) and 8x8x8 (512 values). They are
+ * linear (no ReLU after them, as in MobileNetV2's linear bottlenecks): four
+ * channels behind a ReLU can all die in training, and an int8 encoding with a
+ * zero point covers a signed range as well as a positive one. The
+ * bulk of the compute lies behind the bottlenecks, so cutting there sends
+ * less than the JPEG frame and leaves most of the work to the edge.
+ */
+export function bConvNetCamera(opts: { classes?: number; id?: string } = {}): ModelSpec {
+  const classes = opts.classes ?? 10;
+  const trunk: LayerSpec[] = [
+    conv('conv1', 32, 5, 2),
+    relu('relu1'),
+    pool('pool1'),
+    conv('conv1b', 32, 3),
+    relu('relu1b'),
+    bottleneck('neck1', 4),
+    conv('conv2', 64, 3),
+    relu('relu2'),
+    pool('pool2'),
+    conv('conv3', 96, 3),
+    relu('relu3'),
+    bottleneck('neck2', 8),
+    conv('conv4', 128, 3),
+    relu('relu4'),
+    conv('conv5', 128, 3),
+    relu('relu5'),
+    pool('pool5'),
+    dense('fc6', 256),
+    relu('relu6'),
+    { kind: 'dropout', name: 'drop6', rate: 0.3 },
+    dense('fc7', classes),
+  ];
+  return {
+    id: opts.id ?? 'b-convnet-camera',
+    input: [64, 64, 3],
+    classes,
+    trunk,
+    exits: [
+      {
+        name: 'exit1',
+        after: 6,
+        branch: [
+          conv('b1_conv', 32, 3),
+          relu('b1_relu'),
+          pool('b1_pool'),
+          pool('b1_pool2'),
+          dense('b1_fc', classes),
+        ],
+      },
+      {
+        name: 'exit2',
+        after: 9,
+        branch: [conv('b2_conv', 64, 3), relu('b2_relu'), pool('b2_pool'), dense('b2_fc', classes)],
+      },
+      {
+        name: 'exit3',
+        after: 12,
+        branch: [conv('b3_conv', 64, 3), relu('b3_relu'), pool('b3_pool'), dense('b3_fc', classes)],
+      },
+      { name: 'exit4', after: 17, branch: [dense('b4_fc', classes)] },
+      { name: 'exit5', after: trunk.length, branch: [] },
+    ],
+  };
+}
