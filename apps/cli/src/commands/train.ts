@@ -25,8 +25,8 @@ import {
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { choiceArg, intArg, numberListArg, positiveArg } from '../args';
-
 import { repoRoot } from '../paths';
+import { PauseClock } from '../pause-clock';
 import { evaluateAndRecord } from './eval';
 
 /** An architecture `edgent train` can train, and the data it is trained and tested on. */
@@ -201,17 +201,20 @@ async function runTrain(flags: TrainFlags, argv: string[]): Promise<void> {
       `${settings.workers || 'no'} worker thread(s), ${settings.backend}, seed ${settings.seed}` +
       `${resume ? `, resuming after epoch ${resume.epoch}` : ''}\n`,
   );
-  const started = performance.now();
+  // Training time leaves out pauses (kill -TSTP / -CONT), see PauseClock.
+  const clock = new PauseClock();
+  const started = clock.now();
   const result = await train(
     spec,
     initialWeights(spec, seededRng(settings.seed), init),
     trainSet,
     settings,
-    progressHooks(spec, settings, ckptDir, flags.limit),
+    progressHooks(spec, settings, ckptDir, clock, flags.limit),
     resume,
   );
   const trainSeconds =
-    (performance.now() - started) / 1000 + (resume ? await priorSeconds(ckptDir, resume.epoch) : 0);
+    (clock.now() - started) / 1000 + (resume ? await priorSeconds(ckptDir, resume.epoch) : 0);
+  clock.close();
   const { manifest, bytes } = await encodeWeights(spec, result.weights);
   manifest.training = {
     // A resumed run equals the unbroken one, so the command to reproduce it omits --resume.
@@ -236,10 +239,16 @@ async function runTrain(flags: TrainFlags, argv: string[]): Promise<void> {
 /** A usage problem found after parsing; main.ts prints it and exits 2. */
 export class UsageError extends Error {}
 
-function progressHooks(spec: ModelSpec, settings: TrainSettings, ckptDir: string, limit?: number) {
+function progressHooks(
+  spec: ModelSpec,
+  settings: TrainSettings,
+  ckptDir: string,
+  clock: PauseClock,
+  limit?: number,
+) {
   let bar: SingleBar | undefined;
   let sums = { loss: 0, acc: spec.exits.map(() => 0), n: 0 };
-  let epochStart = performance.now();
+  let epochStart = clock.now();
   return {
     onStep: (r: {
       epoch: number;
@@ -275,9 +284,9 @@ function progressHooks(spec: ModelSpec, settings: TrainSettings, ckptDir: string
     },
     onEpochEnd: async (c: TrainCheckpoint) => {
       // An epoch's time runs from the end of the previous one (start-up included for the first).
-      const seconds = (performance.now() - epochStart) / 1000;
+      const seconds = (clock.now() - epochStart) / 1000;
       await saveCheckpoint(ckptDir, spec, settings, c, seconds, limit);
-      epochStart = performance.now();
+      epochStart = clock.now();
     },
   };
 }
