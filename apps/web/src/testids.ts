@@ -8,6 +8,7 @@ export const T = {
   /** Text: the tfjs backend in use ('wasm', 'webgpu', 'webgl', 'cpu'). */
   backend: 'backend',
   /** <select> to switch backend; options are the available ones. */
+  modelSelect: 'model-select',
   backendSelect: 'backend-select',
 
   // Device profile

@@ -58,6 +58,8 @@ export interface FetchEdgeProfileOptions {
   fetch?: typeof fetch;
   pollMs?: number;
   maxWaitMs?: number;
+  /** The model whose profile to get (an edge may serve several); default the edge's default. */
+  model?: string;
 }
 
 /**
@@ -70,7 +72,8 @@ export async function fetchEdgeProfile(
   options: FetchEdgeProfileOptions = {},
 ): Promise<EdgeProfile> {
   const { onWait = () => {}, fetch: fetchFn = fetch, pollMs = 1000, maxWaitMs = 120_000 } = options;
-  const url = `${base.replace(/\/$/, '')}/api/profile`;
+  const query = options.model === undefined ? '' : `?model=${encodeURIComponent(options.model)}`;
+  const url = `${base.replace(/\/$/, '')}/api/profile${query}`;
   const started = Date.now();
   for (;;) {
     // The edge sends an ETag: a repeat fetch is revalidated (304) rather than sent again.

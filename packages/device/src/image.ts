@@ -108,3 +108,61 @@ export function toModelPixels(img: RawImage, side = 28): ModelPixels {
   }
   return { pixels: out, inverted };
 }
+
+/**
+ * Turns any image into a colour model's input: its centred square (a camera
+ * frame's middle, as the composed training frames fill theirs), area-averaged
+ * down to `side` x `side` RGB bytes, transparent pixels on white.
+ */
+export function toColourPixels(img: RawImage, side: number): ModelPixels {
+  const { data, width, height, channels } = img;
+  if (!(width > 0 && height > 0) || ![1, 3, 4].includes(channels)) {
+    throw new DeviceError(
+      'EDGENT_ERR_BAD_IMAGE',
+      `an image needs a positive width and height and 1, 3 or 4 channels; got ${width}x${height}x${channels}`,
+    );
+  }
+  if (data.length < width * height * channels) {
+    throw new DeviceError(
+      'EDGENT_ERR_BAD_IMAGE',
+      `a ${width}x${height}x${channels} image needs ${width * height * channels} bytes, got ${data.length}`,
+    );
+  }
+  const s = Math.min(width, height);
+  const ox = Math.floor((width - s) / 2);
+  const oy = Math.floor((height - s) / 2);
+  const step = s / side;
+  const out = new Uint8Array(side * side * 3);
+  const sum = [0, 0, 0];
+  for (let j = 0; j < side; j++) {
+    for (let i = 0; i < side; i++) {
+      sum.fill(0);
+      let n = 0;
+      const y0 = Math.floor(j * step);
+      const y1 = Math.max(y0 + 1, Math.floor((j + 1) * step));
+      const x0 = Math.floor(i * step);
+      const x1 = Math.max(x0 + 1, Math.floor((i + 1) * step));
+      for (let y = y0; y < y1; y++) {
+        for (let x = x0; x < x1; x++) {
+          const o = ((oy + y) * width + ox + x) * channels;
+          const a = channels === 4 ? (data[o + 3] ?? 255) / 255 : 1;
+          for (let c = 0; c < 3; c++) {
+            const v = channels === 1 ? (data[o] ?? 0) : (data[o + c] ?? 0);
+            sum[c] = (sum[c] as number) + a * v + (1 - a) * 255;
+          }
+          n++;
+        }
+      }
+      for (let c = 0; c < 3; c++) {
+        out[(j * side + i) * 3 + c] = Math.round((sum[c] as number) / n);
+      }
+    }
+  }
+  return { pixels: out, inverted: false };
+}
+
+/** The model's input from any image: grey and Fashion-MNIST-like, or a colour frame. */
+export function toInputPixels(img: RawImage, input: readonly number[]): ModelPixels {
+  const [side = 28, , channels = 1] = input;
+  return channels === 3 ? toColourPixels(img, side) : toModelPixels(img, side);
+}

@@ -74,7 +74,11 @@ export function InputsPanel() {
         )}
       </div>
 
-      <h3 id="gallery-h">Fashion-MNIST test images</h3>
+      <h3 id="gallery-h">
+        {s.model?.input[2] === 3
+          ? 'Test frames: Fashion-MNIST items composed on scenes not seen in training'
+          : 'Fashion-MNIST test images'}
+      </h3>
       {gallery.status === 'loading' && <p className="hint">Loading the gallery…</p>}
       {gallery.status === 'failed' && (
         <p className="error" role="alert">

@@ -21,6 +21,24 @@ export function RuntimePanel() {
         Backend: <strong data-testid={T.backend}>{s.backend ?? ''}</strong>
         {s.backend ? wasmBits : ' starting…'}
       </p>
+      {s.models.length > 1 && (
+        <div className="field">
+          <label htmlFor="model-select">Model</label>
+          <select
+            id="model-select"
+            data-testid={T.modelSelect}
+            value={s.model?.id ?? ''}
+            disabled={!s.model}
+            onChange={(e) => engine.switchModel(e.target.value)}
+          >
+            {s.models.map((m) => (
+              <option key={m.id} value={m.id}>
+                {m.id} ({m.input.join('x')})
+              </option>
+            ))}
+          </select>
+        </div>
+      )}
       <div className="field">
         <label htmlFor="backend-select">Run the model on</label>
         <select

@@ -1,4 +1,4 @@
-import type { TraceSummary } from '@edgent/protocol';
+import type { ModelSummary, ModelsAnswer, TraceSummary } from '@edgent/protocol';
 import { base64ToBytes } from '../image/pixels';
 
 export type { TraceSummary };
@@ -79,7 +79,28 @@ export function httpsAlternative(
   return `https://${host}${port ? `:${port}` : ''}${location.pathname}`;
 }
 
-/** One gallery image: 28x28 bytes and its true class. */
+/**
+ * Which of the edge's models the page runs, and where its files are: the one
+ * `wanted` names if the edge serves it, else its first model of colour frames
+ * (the camera model: photos, camera and the gallery's composed frames are
+ * what it is for), else the edge's default. An edge without the list: its
+ * default model at /model/.
+ */
+export async function chooseModel(
+  wanted: string | null,
+  fetchFn: typeof fetch = fetch,
+): Promise<{ id?: string; files: string; models: ModelSummary[] }> {
+  const res = await fetchFn('/api/models');
+  if (!res.ok) return { files: '/model/', models: [] };
+  const { models, default: fallback } = (await res.json()) as ModelsAnswer;
+  const pick =
+    models.find((m) => m.id === wanted) ??
+    models.find((m) => m.input[2] === 3) ??
+    models.find((m) => m.id === fallback);
+  return pick ? { id: pick.id, files: pick.files, models } : { files: '/model/', models };
+}
+
+/** One gallery image: its bytes (28x28 grey, or a colour frame) and its true class. */
 export interface GalleryImage {
   index: number;
   label: number;
@@ -87,12 +108,18 @@ export interface GalleryImage {
   pixels: Uint8Array;
 }
 
-/** The first `n` Fashion-MNIST test images from GET /api/gallery. */
+/**
+ * The first `n` Fashion-MNIST test images from GET /api/gallery: as they are
+ * (28x28 grey), or as the colour model's composed test frames.
+ */
 export async function fetchGallery(
   n: number,
+  frames: 'raw' | 'composed' = 'raw',
   fetchFn: typeof fetch = fetch,
 ): Promise<GalleryImage[]> {
-  const res = await fetchFn(`/api/gallery?n=${n}`);
+  const res = await fetchFn(
+    `/api/gallery?n=${n}${frames === 'composed' ? '&frames=composed' : ''}`,
+  );
   if (!res.ok) throw await failure(res, 'GET /api/gallery');
   const body = (await res.json()) as {
     items: { index: number; label: number; className: string; pixels: string }[];

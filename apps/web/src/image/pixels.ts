@@ -8,6 +8,31 @@ export function base64ToBytes(b64: string): Uint8Array {
   return out;
 }
 
+/**
+ * The square image `pixels` hold: side x side grey bytes, or side x side x 3
+ * RGB bytes (a colour model's input); undefined for any other length.
+ */
+export function squareOf(pixels: Uint8Array): { side: number; channels: 1 | 3 } | undefined {
+  const grey = Math.round(Math.sqrt(pixels.length));
+  if (grey * grey === pixels.length) return { side: grey, channels: 1 };
+  const rgb = Math.round(Math.sqrt(pixels.length / 3));
+  if (rgb * rgb * 3 === pixels.length) return { side: rgb, channels: 3 };
+  return undefined;
+}
+
+/** RGB bytes as opaque RGBA, for putImageData. */
+export function rgbToRgba(rgb: Uint8Array): Uint8ClampedArray<ArrayBuffer> {
+  const n = rgb.length / 3;
+  const out = new Uint8ClampedArray(n * 4);
+  for (let i = 0; i < n; i++) {
+    out[4 * i] = rgb[3 * i] ?? 0;
+    out[4 * i + 1] = rgb[3 * i + 1] ?? 0;
+    out[4 * i + 2] = rgb[3 * i + 2] ?? 0;
+    out[4 * i + 3] = 255;
+  }
+  return out;
+}
+
 /** Grayscale bytes as opaque RGBA, for putImageData. */
 export function grayToRgba(gray: Uint8Array): Uint8ClampedArray<ArrayBuffer> {
   const out = new Uint8ClampedArray(gray.length * 4);

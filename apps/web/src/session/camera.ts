@@ -19,7 +19,11 @@ export class CameraLoop {
   private running = false;
   private generation = 0;
 
-  constructor(private readonly classify: (frame: ModelPixels) => Promise<void>) {}
+  constructor(
+    private readonly classify: (frame: ModelPixels) => Promise<void>,
+    /** The input shape of the model the frames are for. */
+    private readonly input: () => readonly number[],
+  ) {}
 
   /** Opens the camera into `video` and starts classifying its frames. */
   async start(video: HTMLVideoElement): Promise<void> {
@@ -69,7 +73,7 @@ export class CameraLoop {
 
   private async loop(video: HTMLVideoElement, generation: number): Promise<void> {
     while (this.running && generation === this.generation) {
-      const frame = grabFrame(video);
+      const frame = grabFrame(video, this.input());
       if (frame) await this.classify(frame);
       // Give the page (and the queue's other users) a turn between frames.
       await new Promise((r) => setTimeout(r, frame ? 0 : 100));

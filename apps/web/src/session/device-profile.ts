@@ -74,8 +74,11 @@ export async function deviceProfile(
 }
 
 /** The shipped stand-in device profile, for when profiling this device failed. */
-export async function shippedDeviceLatency(cause: string): Promise<LatencyModel> {
-  const res = await fetch('/model/profiles/device.json');
+export async function shippedDeviceLatency(
+  cause: string,
+  modelFiles = '/model/',
+): Promise<LatencyModel> {
+  const res = await fetch(`${modelFiles}profiles/device.json`);
   if (!res.ok) {
     throw new Error(
       `profiling failed (${cause}) and no shipped device profile (HTTP ${res.status})`,

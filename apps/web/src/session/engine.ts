@@ -12,6 +12,7 @@ import {
   DeviceSlowdown,
   disposeModel,
   FASHION_MNIST_CLASSES,
+  FRAME_JPEG_QUALITY,
   fetchModel,
   MAX_SLOWDOWN,
   type ModelManifest,
@@ -19,7 +20,13 @@ import {
   modelFromWeights,
 } from '@edgent/model';
 import type { Encoding, LatencyModel } from '@edgent/planner';
-import { fetchGallery, fetchHttpsAddresses, fetchTraces, httpsAlternative } from '../edge/api';
+import {
+  chooseModel,
+  fetchGallery,
+  fetchHttpsAddresses,
+  fetchTraces,
+  httpsAlternative,
+} from '../edge/api';
 import {
   DEFAULT_LINK_FORM,
   describeLink,
@@ -28,6 +35,7 @@ import {
   linkSettingsOf,
   presetForm,
 } from '../edge/link-settings';
+import { encodeJpegInPage } from '../image/decode';
 import {
   availableBackends,
   type BackendName,
@@ -76,13 +84,17 @@ export class Engine {
   private edgeLatency: LatencyModel | undefined;
   private deviceLatency: LatencyModel | undefined;
   private changesSeen = 0;
+  /** The chosen model's id (undefined: the edge's default, when it lists none) and files. */
+  private modelId: string | undefined;
+  private modelFiles = '/model/';
   /** Device emulation: the simulated device speed, applied to every head and profiling call. */
   private readonly slowdown = new DeviceSlowdown(1, () => performance.now());
   /** The session with the edge: link, probes, plans and requests, through one queue. */
   private readonly session = new DeviceSession({
     now: () => performance.now(),
     slowdown: this.slowdown,
-    edgeProfile: () => fetchEdgeProfile(),
+    edgeProfile: () =>
+      fetchEdgeProfile('', this.modelId === undefined ? {} : { model: this.modelId }),
     onLink: () => this.linkObserved(),
     onEdgeProfile: (p) => {
       this.edgeLatency = p.latency;
@@ -91,9 +103,16 @@ export class Engine {
     },
   });
   private readonly queue = this.session.queue;
-  readonly camera = new CameraLoop((p) =>
-    this.classify(p.pixels, { source: 'camera', name: 'camera frame', inverted: p.inverted }),
+  readonly camera = new CameraLoop(
+    (p) =>
+      this.classify(p.pixels, { source: 'camera', name: 'camera frame', inverted: p.inverted }),
+    () => this.input,
   );
+
+  /** The input shape of the model: [height, width, channels]. */
+  get input(): readonly number[] {
+    return this.manifest?.architecture.input ?? [28, 28, 1];
+  }
 
   constructor(private readonly storage: StorageLike = localStorage) {
     this.camera.onChange = (c) => this.update({ camera: c });
@@ -142,16 +161,20 @@ export class Engine {
         },
       });
       if (!globalThis.isSecureContext) void this.offerHttps();
-      void this.loadGallery();
+      const chosen = await chooseModel(new URLSearchParams(location.search).get('model'));
+      this.modelId = chosen.id;
+      this.modelFiles = chosen.files;
+      this.update({ models: chosen.models });
       void fetchTraces()
         .then(({ names, details }) =>
           this.update({ link: { ...this.state.link, traces: names, details } }),
         )
         .catch((e) => this.update({ link: { ...this.state.link, error: message(e) } }));
       const edgeProfile = this.loadEdgeProfile();
-      const { manifest, weights } = await fetchModel(new URL('/model/', location.href).href);
+      const { manifest, weights } = await fetchModel(new URL(this.modelFiles, location.href).href);
       this.manifest = manifest;
       this.weights = weights;
+      void this.loadGallery();
       this.update({ model: modelInfo(manifest, weights), stage: 'starting-backend' });
       this.connect(manifest);
 
@@ -205,7 +228,7 @@ export class Engine {
 
   private async loadGallery(): Promise<void> {
     try {
-      const items = await fetchGallery(GALLERY_SIZE);
+      const items = await fetchGallery(GALLERY_SIZE, this.input[2] === 3 ? 'composed' : 'raw');
       this.update({ gallery: { status: 'ready', items } });
     } catch (e) {
       this.update({ gallery: { status: 'failed', items: [], error: message(e) } });
@@ -216,6 +239,7 @@ export class Engine {
   private async loadEdgeProfile(): Promise<EdgeProfile> {
     try {
       const p = await fetchEdgeProfile('', {
+        ...(this.modelId === undefined ? {} : { model: this.modelId }),
         onWait: (status) =>
           this.update({
             edgeProfile: {
@@ -230,7 +254,7 @@ export class Engine {
       this.update({ edgeProfile: { source: 'edge', backend: p.backend, device: p.device } });
       return p;
     } catch (e) {
-      const res = await fetch('/model/profiles/edge.json');
+      const res = await fetch(`${this.modelFiles}profiles/edge.json`);
       if (!res.ok)
         throw new Error(`no edge profile: ${message(e)}; and the shipped one: HTTP ${res.status}`);
       const p = parseEdgeProfile(await res.json(), 'the shipped edge profile');
@@ -281,7 +305,9 @@ export class Engine {
     } catch (e) {
       this.update({ profile: { status: 'failed', progress: 0, error: message(e) } });
       // Without any profile the planner cannot run: plan with the shipped stand-in device.
-      if (!this.deviceLatency) this.deviceLatency = await shippedDeviceLatency(message(e));
+      if (!this.deviceLatency) {
+        this.deviceLatency = await shippedDeviceLatency(message(e), this.modelFiles);
+      }
     }
     this.session.co?.setLatency({ device: this.deviceLatency });
     this.dynamic?.rebuild();
@@ -300,6 +326,8 @@ export class Engine {
       device: deviceLatency,
       edge: edgeLatency,
       encoding: this.state.settings.encoding,
+      // A colour frame crosses at partition 0 as the browser's JPEG of it.
+      encodeJpeg: (rgb, width, height) => encodeJpegInPage(rgb, width, height, FRAME_JPEG_QUALITY),
     });
     const co = this.session.co;
     this.dynamic =
@@ -509,14 +537,25 @@ export class Engine {
   }
 
   /** Decodes an uploaded file and classifies it. */
-  async upload(file: File, decode: (f: File) => Promise<ModelPixels>): Promise<void> {
+  async upload(
+    file: File,
+    decode: (f: File, input: readonly number[]) => Promise<ModelPixels>,
+  ): Promise<void> {
     try {
-      const { pixels, inverted } = await decode(file);
+      const { pixels, inverted } = await decode(file, this.input);
       this.update({ uploadError: undefined });
       await this.classify(pixels, { source: 'upload', name: file.name, inverted });
     } catch (e) {
       this.update({ uploadError: message(e) });
     }
+  }
+
+  /** Runs another of the edge's models: the page starts again with it (it is in the URL). */
+  switchModel(id: string): void {
+    if (id === this.modelId) return;
+    const url = new URL(location.href);
+    url.searchParams.set('model', id);
+    location.assign(url.href);
   }
 
   setDeadline(ms: number): void {
@@ -679,6 +718,7 @@ function modelInfo(manifest: ModelManifest, weights: Map<string, Float32Array>):
   return {
     id: manifest.id,
     hash: manifest.hash,
+    input: manifest.architecture.input,
     exits: manifest.architecture.exits.map((e, i) => ({
       name: e.name,
       accuracy: accuracy[i]?.accuracy ?? Number.NaN,

@@ -1,5 +1,6 @@
 import type { ConnectionState, SideCalibration } from '@edgent/device';
 import type { BaselineName, Breakdown, Encoding, Plan } from '@edgent/planner';
+import type { ModelSummary } from '@edgent/protocol';
 import type { GalleryImage, TraceSummary } from '../edge/api';
 import type { BackendName, Fallback } from '../runtime/backend';
 import type { Capabilities } from '../runtime/capabilities';
@@ -152,9 +153,13 @@ export interface AppState {
   fallbacks: Fallback[];
   switchingBackend: boolean;
   wasm?: { simd: boolean; threads: boolean };
+  /** The models the edge serves (empty until known, or when it does not list them). */
+  models: ModelSummary[];
   model?: {
     id: string;
     hash: string;
+    /** Input shape [height, width, channels]. */
+    input: readonly number[];
     exits: { name: string; accuracy: number; layers: number }[];
     /** Bytes of weights fetched. */
     bytes: number;
@@ -205,6 +210,7 @@ export const INITIAL_STATE: AppState = {
   backends: [],
   fallbacks: [],
   switchingBackend: false,
+  models: [],
   profile: { status: 'idle', progress: 0 },
   connection: { status: 'connecting', failures: 0 },
   link: { applied: 'off', applying: false, traces: [], details: [] },
