@@ -5,6 +5,7 @@
  * profile (GET /api/profile, as the page reads it) and the connection, in the
  * DeviceSession the page drives too.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
@@ -71,14 +72,15 @@ export async function openDevice(flags: DeviceSetup): Promise<OpenDevice> {
     flags.deviceSlowdown > 1 ? new DeviceSlowdown(flags.deviceSlowdown, now) : undefined;
   // The shipped profiles were both made on this machine: cpu as the device, wasm as the edge.
   // A slowed device is not the one they describe: it is profiled here, slowed.
+  // A model shipped without profiles (or a slowed device) is profiled here first.
+  const shipped = join(modelDir, 'profiles', flags.backend === 'cpu' ? 'device.json' : 'edge.json');
   const profileFile =
-    flags.deviceProfile ??
-    (slowdown
-      ? undefined
-      : join(modelDir, 'profiles', flags.backend === 'cpu' ? 'device.json' : 'edge.json'));
+    flags.deviceProfile ?? (slowdown || !existsSync(shipped) ? undefined : shipped);
   if (!profileFile) {
     process.stderr.write(
-      `Profiling this device (tfjs ${flags.backend}) slowed x${flags.deviceSlowdown}; it takes about that many times as long as unslowed\n`,
+      slowdown
+        ? `Profiling this device (tfjs ${flags.backend}) slowed x${flags.deviceSlowdown}; it takes about that many times as long as unslowed\n`
+        : `Profiling this device (tfjs ${flags.backend}): ${shipped} does not exist\n`,
     );
   }
   const deviceProfile = profileFile

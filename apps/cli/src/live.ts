@@ -6,12 +6,12 @@
  * on a constant trace of that rate, requests back to back) beside it.
  */
 import { replay, summarize } from '@edgent/device';
-import { loadFashionMnist } from '@edgent/model/node';
 import { HEADER_BYTES } from '@edgent/protocol';
 import { SingleBar } from 'cli-progress';
 import Table from 'cli-table3';
 import type { OpenDevice } from './device-setup';
 import { plannerPaths } from './model-inputs';
+import { testInputs } from './test-inputs';
 
 /** One bandwidth x deadline cell, measured and simulated. */
 export interface LiveCell {
@@ -45,10 +45,9 @@ const quantile = (xs: number[], q: number) => {
 /** Runs every cell; a progress bar on stderr. */
 export async function runLive(device: OpenDevice, options: LiveOptions): Promise<LiveCell[]> {
   const { session, co, manifest, deviceProfile, edgeProfile } = device;
-  const { images, labels } = loadFashionMnist({ split: 'test', limit: options.images });
-  const pixels = Array.from({ length: options.images }, (_, i) =>
-    Uint8Array.from(images.subarray(i * 784, (i + 1) * 784), (v) => Math.round(v * 255)),
-  );
+  const inputs = testInputs(options.images, manifest.architecture.input);
+  const pixels = inputs.map((x) => x.pixels);
+  const labels = inputs.map((x) => x.label as number);
   const bar = new SingleBar({
     format: 'live |{bar}| {value}/{total} requests, cell {cell}',
     barsize: 24,

@@ -98,7 +98,8 @@ const contentSecurityPolicy = {
 export async function buildApp(options: EdgeOptions = {}): Promise<FastifyInstance> {
   const resolved = resolveOptions(options);
   const { webRoot, modelDir, logger } = resolved;
-  const models = await readCatalog([modelDir, ...resolved.moreModelDirs]);
+  // Each folder once (options resolved them), the default first.
+  const models = await readCatalog([...new Set([modelDir, ...resolved.moreModelDirs])]);
   const app = Fastify({
     logger:
       logger === false

@@ -1,22 +1,18 @@
-import { readFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
-import { extname } from 'node:path';
 import {
   type Calibration,
   type Classification,
   DEFAULT_BANDWIDTH_BPS,
   DEFAULT_RTT_MS,
-  toModelPixels,
 } from '@edgent/device';
-import { FASHION_MNIST_CLASSES, loadFashionMnist } from '@edgent/model/node';
+import { FASHION_MNIST_CLASSES } from '@edgent/model/node';
 import type { Encoding } from '@edgent/planner';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
-import jpeg from 'jpeg-js';
-import { PNG } from 'pngjs';
 import { choiceArg, intArg, slowdownArg } from '../args';
 import { openDevice } from '../device-setup';
-import { defaultModelDir } from '../paths';
+import { modelFiles, readManifest } from '../model-inputs';
+import { type Input, readImage, testInputs } from '../test-inputs';
 import { DURATION_FORMS, formatRate, LINK_FORMS, parseDuration, parseLink } from '../units';
 import { UsageError } from './train';
 
@@ -30,16 +26,10 @@ interface DeviceFlags {
   backend: 'cpu' | 'wasm';
   deviceProfile?: string;
   deviceSlowdown: number;
-  modelDir: string;
+  model?: string;
+  modelDir?: string;
   token?: string;
   json: boolean;
-}
-
-/** One input: model pixels, and the true label when known. */
-interface Input {
-  name: string;
-  pixels: Uint8Array;
-  label?: number;
 }
 
 export function registerDevice(program: Command): void {
@@ -49,10 +39,13 @@ export function registerDevice(program: Command): void {
       'be the device in Node: measure the link, plan, run the head, send the rest to the edge',
     )
     .requiredOption('--edge <url>', 'the edge, e.g. http://localhost:8080 (or ws://.../ws)')
-    .option('--image <file...>', 'PNG or JPEG images to classify (any size; made 28x28 grayscale)')
+    .option(
+      '--image <file...>',
+      "PNG or JPEG images to classify (any size; made the model's input, as the page makes uploads)",
+    )
     .option(
       '--fashion-mnist-test <n>',
-      'classify the first n Fashion-MNIST test images',
+      'classify the first n Fashion-MNIST test images (for a colour model: their composed test frames)',
       intArg(1, 10_000),
     )
     .requiredOption('--deadline <time>', `latency requirement: ${DURATION_FORMS}`, parseDuration)
@@ -79,18 +72,24 @@ export function registerDevice(program: Command): void {
       slowdownArg,
       1,
     )
-    .option('--model-dir <dir>', 'the model (must be the one the edge serves)', defaultModelDir)
+    .option(
+      '--model <id>',
+      'a model shipped under models/ that the edge serves (default: b-alexnet-fmnist)',
+    )
+    .option('--model-dir <dir>', 'or the folder of the model (one the edge serves)')
     .option('--token <secret>', 'bearer token the edge asks for')
     .option('--json', 'print one JSON object per request', false)
     .action(async (flags: DeviceFlags) => {
       if (!flags.image === (flags.fashionMnistTest === undefined)) {
         throw new UsageError('give exactly one of --image FILE... and --fashion-mnist-test N');
       }
+      const modelDir = modelFiles(flags).modelDir;
+      const input = (await readManifest(modelDir)).architecture.input;
       const inputs = flags.image
-        ? await Promise.all(flags.image.map(readImage))
-        : fashionMnist(flags.fashionMnistTest as number);
+        ? await Promise.all(flags.image.map((f) => readImage(f, input)))
+        : testInputs(flags.fashionMnistTest as number, input);
       const { session, co, manifest, edgeProfile, deviceProfile, slowdown, profileFile } =
-        await openDevice(flags);
+        await openDevice({ ...flags, modelDir });
       const say = (line: string) => {
         if (!flags.json) process.stdout.write(`${line}\n`);
       };
@@ -240,46 +239,4 @@ function summary(results: { input: Input; r: Classification }[], deadline: numbe
   t.push(['median measured total', `${b(totals[Math.floor(totals.length / 2)] ?? 0)} ms`]);
   t.push(['plans', [...plans].map(([k, v]) => `${k}: ${v}`).join('\n')]);
   return t.toString();
-}
-
-function fashionMnist(n: number): Input[] {
-  const { images, labels } = loadFashionMnist({ split: 'test', limit: n });
-  return Array.from({ length: n }, (_, i) => ({
-    name: `test[${i}]`,
-    pixels: Uint8Array.from(images.subarray(784 * i, 784 * (i + 1)), (v) => Math.round(v * 255)),
-    label: labels[i] as number,
-  }));
-}
-
-async function readImage(file: string): Promise<Input> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(file);
-  } catch (e) {
-    throw new UsageError(`cannot read --image ${file}: ${(e as Error).message}`);
-  }
-  const ext = extname(file).toLowerCase();
-  try {
-    if (ext === '.png') {
-      const png = PNG.sync.read(bytes);
-      return {
-        name: file,
-        pixels: toModelPixels({ data: png.data, width: png.width, height: png.height, channels: 4 })
-          .pixels,
-      };
-    }
-    if (ext === '.jpg' || ext === '.jpeg') {
-      const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true });
-      return {
-        name: file,
-        pixels: toModelPixels({ data: img.data, width: img.width, height: img.height, channels: 4 })
-          .pixels,
-      };
-    }
-  } catch (e) {
-    throw new UsageError(
-      `--image ${file} is not a readable ${ext.slice(1).toUpperCase()}: ${(e as Error).message}`,
-    );
-  }
-  throw new UsageError(`--image ${file}: only .png, .jpg and .jpeg files are read here`);
 }

@@ -69,7 +69,8 @@ interface LiveFlags {
   backend: 'cpu' | 'wasm';
   deviceProfile?: string;
   deviceSlowdown: number;
-  modelDir: string;
+  model?: string;
+  modelDir?: string;
   encoding: Encoding;
   json: boolean;
   out: string;
@@ -226,7 +227,11 @@ export function registerExperiment(program: Command): void {
       slowdownArg,
       1,
     )
-    .option('--model-dir <dir>', 'the model (the one the edge serves)', defaultModelDir)
+    .option(
+      '--model <id>',
+      'a model shipped under models/ that the edge serves (default: b-alexnet-fmnist)',
+    )
+    .option('--model-dir <dir>', 'or the folder of the model (one the edge serves)')
     .option(
       '--encoding <name>',
       'payload encoding: float32, float16, int8',
@@ -247,7 +252,7 @@ export function registerExperiment(program: Command): void {
         edge: flags.edge,
         ...(flags.token ? { token: flags.token } : {}),
         backend: flags.backend,
-        modelDir: flags.modelDir,
+        modelDir: modelFiles(flags).modelDir,
         ...(flags.deviceProfile ? { deviceProfile: flags.deviceProfile } : {}),
         deviceSlowdown: flags.deviceSlowdown,
         encoding: flags.encoding,
