@@ -41,7 +41,7 @@ const dense = (name: string, units: number): LayerSpec => ({ kind: 'dense', name
 export function bConvNetCamera(opts: { classes?: number; id?: string } = {}): ModelSpec {
   const classes = opts.classes ?? 10;
   const trunk: LayerSpec[] = [
-    conv('conv1', 32, 5, 2),
+    conv('conv1', 16, 5, 2),
     relu('relu1'),
     pool('pool1'),
     conv('conv1b', 32, 3),
@@ -73,7 +73,7 @@ export function bConvNetCamera(opts: { classes?: number; id?: string } = {}): Mo
         name: 'exit1',
         after: 6,
         branch: [
-          conv('b1_conv', 32, 3),
+          conv('b1_conv', 48, 3),
           relu('b1_relu'),
           pool('b1_pool'),
           pool('b1_pool2'),
