@@ -46,6 +46,17 @@ export interface LoggedAnswer {
   measured: { total: number };
 }
 
+/** The shipped 28x28 grey model. */
+export const GREY_MODEL = 'b-alexnet-fmnist';
+
+/** `url` (absolute, or a path on the page's origin) asking the page for `model`. */
+export function withModel(url: string, model: string): string {
+  const absolute = /^https?:/.test(url);
+  const u = new URL(url, 'http://page.invalid');
+  u.searchParams.set('model', model);
+  return absolute ? u.href : `${u.pathname}${u.search}${u.hash}`;
+}
+
 export class EdgentPage {
   constructor(readonly page: Page) {}
 
@@ -53,9 +64,13 @@ export class EdgentPage {
     return this.page.getByTestId(testId);
   }
 
-  /** Opens the page and waits until its device profile is ready. */
-  async open(url = '/'): Promise<void> {
-    await this.page.goto(url);
+  /**
+   * Opens the page on `model` (default the 28x28 model these tests were
+   * written for; the page alone would pick the edge's colour model) and waits
+   * until its device profile is ready.
+   */
+  async open(url = '/', model = GREY_MODEL): Promise<void> {
+    await this.page.goto(withModel(url, model));
     await this.waitProfiled();
   }
 

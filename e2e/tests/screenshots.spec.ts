@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { T } from '../../apps/web/src/testids';
 import { type RunningEdge, startEdge } from '../support/edge';
+import { GREY_MODEL, withModel } from '../support/edgent-page';
 import { screenshotsDir } from '../support/paths';
 import { expect, test } from '../support/test';
 
@@ -46,7 +47,7 @@ for (const size of SIZES) {
       // Its own edge, which the last step stops.
       let edge: RunningEdge | undefined = await startEdge();
       try {
-        await page.goto(edge.url);
+        await page.goto(withModel(edge.url, GREY_MODEL));
         await expect(edgent.id(T.stageStatus)).toHaveAttribute('data-stage', 'profiling', {
           timeout: 30_000,
         });
