@@ -140,7 +140,7 @@ export function sweep(input: SweepInput): SweepResult[] {
     const last = input.paths.reduce((a, b) => (b.exit > a.exit ? b : a));
     const cuts = last.layers.map((_, i) => ({
       partition: i,
-      after: i === 0 ? '(raw input)' : (last.layers[i - 1]?.name ?? ''),
+      after: i === 0 ? '(the input)' : (last.layers[i - 1]?.name ?? ''),
       bytesUp: bytesUp(last, i, input.encoding, input.headerBytes),
     }));
     return { slowdown, choices, methods, cuts };

@@ -176,6 +176,12 @@ export function registerExperiment(program: Command): void {
         rttMs: flags.rtt,
         encoding: flags.encoding,
         headerBytes: HEADER_BYTES,
+        from: flags.from,
+        to: flags.to,
+        points: flags.points,
+        deadlines: flags.deadlines.join(','),
+        // What partition 0 sends: the raw image, or a colour model's JPEG frame (median).
+        input: manifest.evaluation?.frameBytes ? 'median JPEG frame' : 'raw image',
       };
       const written = await writeSweepReport(resolve(flags.out), {
         settings,
@@ -390,6 +396,7 @@ export function registerExperiment(program: Command): void {
         device: device.device,
         edge: edge.device,
         model: manifest.id,
+        deadlines: flags.deadlines.join(','),
         seconds,
       };
       const written = await writeReplayReport(resolve(flags.out), {
