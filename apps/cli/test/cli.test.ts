@@ -95,3 +95,37 @@ describe('edgent CLI', () => {
     expect(off.stderr).toMatch(/exits final differ from the manifest by more than 0.1 points/);
   });
 });
+
+describe('edgent eval on a model of colour frames', () => {
+  it('measures it on the composed test frames, with JPEG sizes, bytes per cut and int8 at the bottleneck, and records them', async () => {
+    const { encodeWeights, initialWeights, seededRng, tinyMultiExit, writeModelDir } = await import(
+      '@edgent/model/node'
+    );
+    const dir = await mkdtemp(join(tmpdir(), 'edgent-cli-rgb-'));
+    const base = tinyMultiExit(10, [64, 64, 3]);
+    const [c1, ...rest] = base.trunk;
+    const spec = { ...base, id: 'tiny-rgb', trunk: [{ ...c1, bottleneck: true }, ...rest] };
+    const { manifest, bytes } = await encodeWeights(
+      spec as typeof base,
+      initialWeights(spec as typeof base, seededRng(2)),
+    );
+    await writeModelDir(dir, manifest, bytes);
+    const r = await runCli(['eval', '--model-dir', dir, '--limit', '20', '--write']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      /Frames as sent at partition 0: JPEG quality 90, median \d+ B \(p10 \d+, p90 \d+\) over 20 test frames/,
+    );
+    expect(r.stdout).toMatch(/c1 \(bottleneck\)/);
+    expect(r.stdout).toMatch(/int8 \/ frame at p=0/);
+    expect(r.stdout).toMatch(/│ c1\s+│ 0 early\s+│ \d+\.\d\d% of 20/);
+    const written = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'));
+    expect(written.evaluation).toMatchObject({
+      dataset: 'fashion-mnist-composed',
+      count: 20,
+      composition: { generator: 'edgent-compose/1', size: 64, sceneSeed: 2002 },
+      frameBytes: { codec: 'jpeg', quality: 90, count: 20 },
+    });
+    const check = await runCli(['eval', '--model-dir', dir, '--limit', '20', '--check']);
+    expect(check.code, check.stderr).toBe(0);
+  });
+});
