@@ -1,13 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { makeCameraModelFixtures } from './camera-model-fixtures';
 import { startEdge } from './edge';
 import { makeFixtures } from './fixtures-data';
 import { repoRoot } from './paths';
 
 /**
  * Before the tests: builds the page when its build is missing or older than
- * its sources, makes the test images, and starts the real edge serving the
+ * its sources, makes the test images (and the camera model's, when it is
+ * shipped), and starts the real edge serving the
  * page (HTTP and HTTPS). Tests find it in EDGENT_E2E_BASE_URL, its ports in
  * EDGENT_E2E_HTTP_PORT and EDGENT_E2E_HTTPS_PORT. Returns the teardown, which
  * stops the edge.
@@ -15,6 +17,7 @@ import { repoRoot } from './paths';
 export default async function globalSetup(): Promise<() => Promise<void>> {
   buildPageIfStale();
   await makeFixtures();
+  await makeCameraModelFixtures();
   const edge = await startEdge();
   process.env.EDGENT_E2E_BASE_URL = edge.url;
   process.env.EDGENT_E2E_HTTPS_PORT = String(edge.httpsPort);
