@@ -1,5 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import {
   REPLAY_POLICIES,
   type ReplayPolicy,
@@ -43,7 +43,7 @@ interface ReplayFlags {
   edgeProfile?: string;
   encoding: Encoding;
   json: boolean;
-  out: string;
+  out?: string;
 }
 
 /** One policy's results per deadline, as `--json` prints them. */
@@ -73,7 +73,7 @@ interface LiveFlags {
   modelDir?: string;
   encoding: Encoding;
   json: boolean;
-  out: string;
+  out?: string;
 }
 
 interface SweepFlags {
@@ -90,7 +90,7 @@ interface SweepFlags {
   edgeProfile?: string;
   encoding: Encoding;
   json: boolean;
-  out: string;
+  out?: string;
 }
 
 /** A comma-separated list of rates ("50kbit,300kbit,1.5Mbit"). */
@@ -143,8 +143,7 @@ export function registerExperiment(program: Command): void {
     .option('--json', 'print the results as one JSON object on stdout', false)
     .option(
       '--out <dir>',
-      'where report.md, report.json and the SVG figures go',
-      join(repoRoot, 'bench', 'reports', 'experiment', 'sweep'),
+      'where report.md, report.json and the SVG figures go (default bench/reports/experiment/sweep, or sweep-<model id> for a model other than the default)',
     )
     .action(async (flags: SweepFlags) => {
       if (!(flags.to > flags.from)) throw new UsageError('--to must be above --from');
@@ -183,7 +182,7 @@ export function registerExperiment(program: Command): void {
         // What partition 0 sends: the raw image, or a colour model's JPEG frame (median).
         input: manifest.evaluation?.frameBytes ? 'median JPEG frame' : 'raw image',
       };
-      const written = await writeSweepReport(resolve(flags.out), {
+      const written = await writeSweepReport(reportDir('sweep', flags.out, manifest.id), {
         settings,
         results,
         rawInputBytes: paths[0]?.rawInputBytes ?? 0,
@@ -247,8 +246,7 @@ export function registerExperiment(program: Command): void {
     .option('--json', 'print the cells as one JSON object on stdout', false)
     .option(
       '--out <dir>',
-      'where report.md and report.json go',
-      join(repoRoot, 'bench', 'reports', 'experiment', 'live'),
+      'where report.md and report.json go (default bench/reports/experiment/live, or live-<model id> for a model other than the default)',
     )
     .action(async (flags: LiveFlags) => {
       if (flags.deadlines.length === 0 || flags.deadlines.some((d) => !(d > 0))) {
@@ -265,7 +263,7 @@ export function registerExperiment(program: Command): void {
       });
       const cells = await runLive(setup, flags);
       setup.session.close();
-      const written = await writeLiveReport(resolve(flags.out), {
+      const written = await writeLiveReport(reportDir('live', flags.out, setup.manifest.id), {
         settings: {
           edge: flags.edge,
           backend: flags.backend,
@@ -319,8 +317,7 @@ export function registerExperiment(program: Command): void {
     .option('--json', 'print one JSON object with every policy and deadline on stdout', false)
     .option(
       '--out <dir>',
-      'where report.md, report.json and the SVG figures go',
-      join(repoRoot, 'bench', 'reports', 'experiment', 'replay'),
+      'where report.md, report.json and the SVG figures go (default bench/reports/experiment/replay, or replay-<model id> for a model other than the default)',
     )
     .action(async (flags: ReplayFlags) => {
       if (flags.deadlines.length === 0 || flags.deadlines.some((d) => !(d > 0))) {
@@ -399,7 +396,7 @@ export function registerExperiment(program: Command): void {
         deadlines: flags.deadlines.join(','),
         seconds,
       };
-      const written = await writeReplayReport(resolve(flags.out), {
+      const written = await writeReplayReport(reportDir('replay', flags.out, manifest.id), {
         settings,
         results,
         sample: sampleTrace
@@ -462,4 +459,12 @@ function replayTable(results: ReplayResults): string {
     ]);
   }
   return t.toString();
+}
+
+/** Where an experiment's report goes: `--out`, else bench/reports/experiment/<kind>[-<model>]. */
+function reportDir(kind: string, out: string | undefined, model: string): string {
+  if (out !== undefined) return resolve(out);
+  const defaultModel = basename(defaultModelDir.replace(/\/$/, ''));
+  const name = model === defaultModel ? kind : `${kind}-${model}`;
+  return join(repoRoot, 'bench', 'reports', 'experiment', name);
 }

@@ -1,20 +1,19 @@
-import { join } from 'node:path';
 import { compilePlanner, type Encoding, type Plan, runBaselines } from '@edgent/planner';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { choiceArg } from '../args';
-import { plannerPaths, readManifest, readProfile } from '../model-inputs';
-import { defaultModelDir } from '../paths';
+import { modelFiles, plannerPaths, readManifest, readProfile } from '../model-inputs';
 import { DURATION_FORMS, formatRate, parseDuration, parseRate, RATE_FORMS } from '../units';
 
 interface PlanFlags {
   bandwidth: number;
   deadline: number;
   rtt: number;
-  deviceProfile: string;
-  edgeProfile: string;
+  deviceProfile?: string;
+  edgeProfile?: string;
   encoding: Encoding;
-  modelDir: string;
+  model?: string;
+  modelDir?: string;
   json: boolean;
 }
 
@@ -27,32 +26,22 @@ export function registerPlan(program: Command): void {
     .requiredOption('--bandwidth <rate>', `link rate: ${RATE_FORMS}`, parseRate)
     .requiredOption('--deadline <time>', `latency requirement: ${DURATION_FORMS}`, parseDuration)
     .option('--rtt <time>', 'round-trip time to the edge', parseDuration, 20)
-    .option(
-      '--device-profile <file>',
-      'device profile (edgent profile)',
-      join(defaultModelDir, 'profiles', 'device.json'),
-    )
-    .option(
-      '--edge-profile <file>',
-      'edge profile (edgent profile)',
-      join(defaultModelDir, 'profiles', 'edge.json'),
-    )
+    .option('--device-profile <file>', "device profile (default: the model's profiles/device.json)")
+    .option('--edge-profile <file>', "edge profile (default: the model's profiles/edge.json)")
     .option(
       '--encoding <name>',
       'payload encoding: float32, float16, int8',
       choiceArg(['float32', 'float16', 'int8'] as const),
       'float32',
     )
-    .option(
-      '--model-dir <dir>',
-      'model folder (manifest.json with per-exit accuracy)',
-      defaultModelDir,
-    )
+    .option('--model <id>', 'a model shipped under models/ (default: b-alexnet-fmnist)')
+    .option('--model-dir <dir>', 'or the model folder (manifest.json with per-exit accuracy)')
     .option('--json', 'print plan, candidates and baselines as JSON', false)
     .action(async (flags: PlanFlags) => {
-      const manifest = await readManifest(flags.modelDir);
-      const device = await readProfile(flags.deviceProfile, '--device-profile', manifest);
-      const edge = await readProfile(flags.edgeProfile, '--edge-profile', manifest);
+      const files = modelFiles(flags);
+      const manifest = await readManifest(files.modelDir);
+      const device = await readProfile(files.deviceProfile, '--device-profile', manifest);
+      const edge = await readProfile(files.edgeProfile, '--edge-profile', manifest);
       const paths = plannerPaths(manifest);
       const planner = compilePlanner(paths, device.latency, edge.latency, {
         encoding: flags.encoding,

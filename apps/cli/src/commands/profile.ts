@@ -11,12 +11,13 @@ import {
 import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { choiceArg, intArg, slowdownArg } from '../args';
-import { defaultModelDir } from '../paths';
+import { modelFiles } from '../model-inputs';
 import { PROFILING_DEFAULTS, type ProfilingFlags, profileWithProgress } from '../profile-device';
 
 interface ProfileFlags extends ProfilingFlags {
   out: string;
-  modelDir: string;
+  model?: string;
+  modelDir?: string;
 }
 
 export function registerProfile(program: Command): void {
@@ -32,7 +33,8 @@ export function registerProfile(program: Command): void {
       'wasm',
     )
     .requiredOption('--out <file>', 'profile JSON to write')
-    .option('--model-dir <dir>', 'model whose layers and slices to time', defaultModelDir)
+    .option('--model <id>', 'a model shipped under models/ (default: b-alexnet-fmnist)')
+    .option('--model-dir <dir>', 'or the folder of the model whose layers and slices to time')
     .option(
       '--per-kind <n>',
       'layer configurations per layer kind (a quarter held out; 8 or more, so each regression has enough to fit)',
@@ -62,7 +64,7 @@ export function registerProfile(program: Command): void {
     )
     .action(async (flags: ProfileFlags) => {
       await useBackend(flags.backend);
-      const { manifest, weights } = await readModelDir(resolve(flags.modelDir));
+      const { manifest, weights } = await readModelDir(resolve(modelFiles(flags).modelDir));
       const model = modelFromWeights(manifest.architecture, weights);
       const profile = await profileWithProgress(model, manifest.hash, flags);
       disposeModel(model);
