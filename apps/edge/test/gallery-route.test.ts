@@ -1,6 +1,13 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { FASHION_MNIST_CLASSES, FASHION_MNIST_DIR, loadFashionMnist } from '@edgent/model/node';
+import {
+  composeFrame,
+  FASHION_MNIST_CLASSES,
+  FASHION_MNIST_DIR,
+  frameSeed,
+  loadFashionMnist,
+  TEST_COMPOSITION,
+} from '@edgent/model/node';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/index.js';
@@ -54,6 +61,35 @@ describe('GET /api/gallery', () => {
         expect(bad.json()).toMatchObject({ code: 'EDGENT_ERR_BAD_QUERY' });
         expect(bad.json().message).toContain(`"${n}"`);
       }
+    },
+  );
+
+  it.skipIf(!haveData)(
+    'answers the composed test frames (frames=composed) as eval composes them, and refuses other frames',
+    async () => {
+      const app = await serve();
+      const res = await app.inject({ method: 'GET', url: '/api/gallery?n=3&frames=composed' });
+      const body = res.json<GalleryBody>();
+      expect(body).toMatchObject({
+        dataset: 'fashion-mnist-composed',
+        width: 64,
+        height: 64,
+        channels: 3,
+      });
+      const ds = loadFashionMnist({ split: 'test', limit: 3 });
+      for (let i = 0; i < 3; i++) {
+        const grey = Uint8Array.from(ds.images.subarray(784 * i, 784 * (i + 1)), (v) =>
+          Math.round(v * 255),
+        );
+        const want = composeFrame(grey, TEST_COMPOSITION, frameSeed(TEST_COMPOSITION, i));
+        expect(Buffer.from(body.items[i]?.pixels ?? '', 'base64').equals(Buffer.from(want))).toBe(
+          true,
+        );
+        expect(body.items[i]?.label).toBe(ds.labels[i]);
+      }
+      const bad = await app.inject({ method: 'GET', url: '/api/gallery?frames=jpeg' });
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json().message).toBe('frames must be raw or composed, got "jpeg"');
     },
   );
 

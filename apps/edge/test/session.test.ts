@@ -127,6 +127,35 @@ describe('a session', () => {
     expect((refused as DeviceError).message).toMatch(/this edge serves tiny \(sha256:abab/);
   });
 
+  it('on an edge with several models, the hello chooses one: its requests run on it and carry its prefix', async () => {
+    const camera = { id: 'camera', hash: `sha256:${'cd'.repeat(32)}` };
+    const jobs: InferenceJob[] = [];
+    const { device } = setup({
+      models: [model, camera],
+      infer: (job, signal) => {
+        jobs.push(job);
+        return fakeInfer(job, signal);
+      },
+    });
+    const client = await connect(device, camera);
+    expect(client.hello).toMatchObject({ modelId: 'camera', modelHash: camera.hash });
+    await client.request({
+      exit: 1,
+      partition: 2,
+      dtype: 'uint8',
+      shape: [4],
+      payload: Uint8Array.from([1, 2, 3, 4]),
+    });
+    expect(jobs.map((j) => j.model)).toEqual(['camera']);
+    // A frame for the other served model is not this session's.
+    const reply = await rawExchange(device, encodeFrame(request({ requestId: 6 })));
+    expect(reply.type).toBe('error');
+    expect(readErrorFrame(reply)).toMatchObject({
+      ok: true,
+      value: { code: 'EDGENT_ERR_MODEL_MISMATCH' },
+    });
+  });
+
   it('answers frames before hello with EDGENT_ERR_NO_HELLO', async () => {
     const { device } = setup();
     const reply = await rawExchange(device, encodeFrame(request()));
