@@ -22,6 +22,23 @@ export interface ModelPixels {
   inverted: boolean;
 }
 
+/** Throws EDGENT_ERR_BAD_IMAGE unless `img` has a size, 1, 3 or 4 channels and all its bytes. */
+function checkImage(img: RawImage): void {
+  const { width, height, channels } = img;
+  if (!(width > 0 && height > 0) || ![1, 3, 4].includes(channels)) {
+    throw new DeviceError(
+      'EDGENT_ERR_BAD_IMAGE',
+      `an image needs a positive width and height and 1, 3 or 4 channels; got ${width}x${height}x${channels}`,
+    );
+  }
+  if (img.data.length < width * height * channels) {
+    throw new DeviceError(
+      'EDGENT_ERR_BAD_IMAGE',
+      `a ${width}x${height}x${channels} image needs ${width * height * channels} bytes, got ${img.data.length}`,
+    );
+  }
+}
+
 function gray(img: RawImage): Float32Array {
   const { data, width, height, channels } = img;
   const out = new Float32Array(width * height);
@@ -45,19 +62,8 @@ function gray(img: RawImage): Float32Array {
  * object on light paper), so it looks like Fashion-MNIST.
  */
 export function toModelPixels(img: RawImage, side = 28): ModelPixels {
-  const { width, height, channels } = img;
-  if (!(width > 0 && height > 0) || ![1, 3, 4].includes(channels)) {
-    throw new DeviceError(
-      'EDGENT_ERR_BAD_IMAGE',
-      `an image needs a positive width and height and 1, 3 or 4 channels; got ${width}x${height}x${channels}`,
-    );
-  }
-  if (img.data.length < width * height * channels) {
-    throw new DeviceError(
-      'EDGENT_ERR_BAD_IMAGE',
-      `a ${width}x${height}x${channels} image needs ${width * height * channels} bytes, got ${img.data.length}`,
-    );
-  }
+  checkImage(img);
+  const { width, height } = img;
   const g = gray(img);
   // Border mean vs centre mean decides the polarity.
   let border = 0;
@@ -116,18 +122,7 @@ export function toModelPixels(img: RawImage, side = 28): ModelPixels {
  */
 export function toColourPixels(img: RawImage, side: number): ModelPixels {
   const { data, width, height, channels } = img;
-  if (!(width > 0 && height > 0) || ![1, 3, 4].includes(channels)) {
-    throw new DeviceError(
-      'EDGENT_ERR_BAD_IMAGE',
-      `an image needs a positive width and height and 1, 3 or 4 channels; got ${width}x${height}x${channels}`,
-    );
-  }
-  if (data.length < width * height * channels) {
-    throw new DeviceError(
-      'EDGENT_ERR_BAD_IMAGE',
-      `a ${width}x${height}x${channels} image needs ${width * height * channels} bytes, got ${data.length}`,
-    );
-  }
+  checkImage(img);
   const s = Math.min(width, height);
   const ox = Math.floor((width - s) / 2);
   const oy = Math.floor((height - s) / 2);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DeviceError } from '../src/errors';
-import { toModelPixels } from '../src/image';
+import { toColourPixels, toInputPixels, toModelPixels } from '../src/image';
 
 /** A w x h RGBA image: background `bg`, a centred square of `fg` covering half of each side. */
 function square(w: number, h: number, bg: number, fg: number) {
@@ -43,5 +43,41 @@ describe('toModelPixels', () => {
     expect(() =>
       toModelPixels({ data: new Uint8Array(10), width: 4, height: 4, channels: 3 }),
     ).toThrow(DeviceError);
+  });
+});
+
+describe('toColourPixels', () => {
+  it("averages the image's centred square down to side x side RGB, transparent pixels on white", () => {
+    // 8x4 RGBA: the centred 4x4 square is columns 2..5; its left half red, right half transparent.
+    const width = 8;
+    const height = 4;
+    const data = new Uint8ClampedArray(width * height * 4);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const o = (y * width + x) * 4;
+        if (x < 2 || x >= 6)
+          data.set([0, 0, 255, 255], o); // outside the square: blue
+        else if (x < 4) data.set([255, 0, 0, 255], o);
+        else data.set([0, 0, 0, 0], o);
+      }
+    }
+    const { pixels, inverted } = toColourPixels({ data, width, height, channels: 4 }, 2);
+    expect(inverted).toBe(false);
+    expect([...pixels]).toEqual([255, 0, 0, 255, 255, 255, 255, 0, 0, 255, 255, 255]);
+  });
+
+  it('takes grey images as equal channels, and toInputPixels picks by the model input', () => {
+    const grey = {
+      data: Uint8Array.from([10, 20, 30, 40]),
+      width: 2,
+      height: 2,
+      channels: 1 as const,
+    };
+    expect([...toColourPixels(grey, 1).pixels]).toEqual([25, 25, 25]);
+    expect(toInputPixels(grey, [4, 4, 3]).pixels).toHaveLength(48);
+    expect(toInputPixels(grey, [28, 28, 1]).pixels).toHaveLength(784);
+    expect(() => toColourPixels({ ...grey, data: new Uint8Array(3) }, 2)).toThrow(
+      /needs 4 bytes, got 3/,
+    );
   });
 });

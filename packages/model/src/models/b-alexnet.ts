@@ -1,21 +1,6 @@
 import type { LayerSpec, ModelSpec } from '../spec';
+import { conv, dense, dropout, pool, relu } from './layers';
 
-const conv = (name: string, filters: number, kernel: number): LayerSpec => ({
-  kind: 'conv2d',
-  name,
-  filters,
-  kernel,
-  stride: 1,
-  padding: 'same',
-});
-const relu = (name: string): LayerSpec => ({ kind: 'relu', name });
-const pool = (name: string): LayerSpec => ({
-  kind: 'maxpool',
-  name,
-  size: 3,
-  stride: 2,
-  padding: 'same',
-});
 const lrn = (name: string): LayerSpec => ({
   kind: 'lrn',
   name,
@@ -24,8 +9,6 @@ const lrn = (name: string): LayerSpec => ({
   alpha: 1e-4,
   beta: 0.75,
 });
-const dense = (name: string, units: number): LayerSpec => ({ kind: 'dense', name, units });
-const dropout = (name: string, rate: number): LayerSpec => ({ kind: 'dropout', name, rate });
 
 /**
  * B-AlexNet for 28x28x1 inputs with 5 exits: AlexNet's five convolutions

@@ -1,32 +1,5 @@
 import type { LayerSpec, ModelSpec } from '../spec';
-
-const conv = (name: string, filters: number, kernel: number, stride = 1): LayerSpec => ({
-  kind: 'conv2d',
-  name,
-  filters,
-  kernel,
-  stride,
-  padding: 'same',
-});
-/** A 1x1 convolution that narrows the channels at a cut, so the tensor sent there is small. */
-const bottleneck = (name: string, filters: number): LayerSpec => ({
-  kind: 'conv2d',
-  name,
-  filters,
-  kernel: 1,
-  stride: 1,
-  padding: 'same',
-  bottleneck: true,
-});
-const relu = (name: string): LayerSpec => ({ kind: 'relu', name });
-const pool = (name: string): LayerSpec => ({
-  kind: 'maxpool',
-  name,
-  size: 3,
-  stride: 2,
-  padding: 'same',
-});
-const dense = (name: string, units: number): LayerSpec => ({ kind: 'dense', name, units });
+import { bottleneck, conv, dense, dropout, pool, relu } from './layers';
 
 /**
  * A five-exit convnet for 64x64x3 camera frames, with two split-friendly
@@ -60,7 +33,7 @@ export function bConvNetCamera(opts: { classes?: number; id?: string } = {}): Mo
     pool('pool5'),
     dense('fc6', 256),
     relu('relu6'),
-    { kind: 'dropout', name: 'drop6', rate: 0.3 },
+    dropout('drop6', 0.3),
     dense('fc7', classes),
   ];
   return {
