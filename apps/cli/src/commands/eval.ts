@@ -163,7 +163,7 @@ async function readModelManifest(dir: string): Promise<ModelManifest | undefined
 }
 
 /** The test set of the model in `manifest`: Fashion-MNIST, or frames composed from it. */
-export function testSetFor(
+function testSetFor(
   spec: ModelSpec,
   fashion: Dataset,
   composition?: CompositionSpec,

@@ -41,7 +41,7 @@ interface Trainable {
 const asIs = (fashion: Dataset) => fashion;
 
 /** Architectures by the name `--model` takes. */
-export const TRAINABLE: Record<string, Trainable> = {
+const MODELS: Record<string, Trainable> = {
   'b-alexnet': {
     spec: () => bAlexNet(),
     defaults: { epochs: 12, lrDecay: 0.8, init: 'glorot' },
@@ -61,7 +61,6 @@ export const TRAINABLE: Record<string, Trainable> = {
     data: asIs,
   },
 };
-const MODELS = TRAINABLE;
 
 interface TrainFlags {
   model: string;

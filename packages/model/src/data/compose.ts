@@ -58,7 +58,7 @@ const SCENE_SIDE = 128;
 const ITEM_SIDE = 28;
 
 /** A 31-bit hash of integers, for deriving per-frame seeds. */
-export function mixSeed(...parts: number[]): number {
+function mixSeed(...parts: number[]): number {
   let h = 0x811c9dc5;
   for (const p of parts) {
     h = Math.imul(h ^ (p >>> 0), 0x01000193) >>> 0;
