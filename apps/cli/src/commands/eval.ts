@@ -163,11 +163,7 @@ async function readModelManifest(dir: string): Promise<ModelManifest | undefined
 }
 
 /** The test set of the model in `manifest`: Fashion-MNIST, or frames composed from it. */
-function testSetFor(
-  spec: ModelSpec,
-  fashion: Dataset,
-  composition?: CompositionSpec,
-): Dataset {
+function testSetFor(spec: ModelSpec, fashion: Dataset, composition?: CompositionSpec): Dataset {
   return spec.input[2] === 3 ? composedDataset(fashion, composition ?? TEST_COMPOSITION) : fashion;
 }
 
