@@ -271,10 +271,13 @@ export class CoInference {
 
   /**
    * The Edgent search at a given bandwidth (bit/s) and deadline, with the
-   * current RTT estimate: what a configuration map stores for a bandwidth state.
+   * rest of the planner's inputs as they are now (round trip, the link's
+   * spread, burst and overhead, calibration): what a configuration map stores
+   * for a bandwidth state. With the spread the map is as risk-aware as the
+   * static planner: plans a fade would break are not stored for a state.
    */
   planAt(bandwidthBps: number, deadlineMs: number): Plan {
-    return this.planner.plan({ bandwidthBps, rttMs: this.link.input().rttMs, deadlineMs });
+    return this.planner.plan({ ...this.planInput(deadlineMs), bandwidthBps });
   }
 
   /**

@@ -128,9 +128,16 @@ export class DynamicMode {
     return this.planner.plan;
   }
 
-  /** Changes the deadline; the plan is re-read from the map at once. */
+  /**
+   * Changes the deadline; the plan is re-read from the map at once (the map
+   * gets an entry for a deadline it does not have).
+   */
   setDeadline(ms: number): void {
     this.deadline = ms;
+    if (!this.map.deadlinesMs.includes(ms)) {
+      this.map = this.buildMap();
+      this.planner.setMap(this.map);
+    }
     this.planner.setDeadline(ms);
   }
 
@@ -144,8 +151,15 @@ export class DynamicMode {
     this.planner.setMap(this.map);
   }
 
+  /**
+   * The map over the states, for the map's deadlines and the deadline in force: a lookup takes
+   * the largest map deadline at or below the one asked for, and a coarser one would plan for
+   * less time than the person gave (94 ms for 100 ms on the default grid).
+   */
   private buildMap(): ConfigMap {
-    return buildConfigMap(this.states, this.deadlines, (bps, d) => this.co.planAt(bps, d));
+    return buildConfigMap(this.states, [...this.deadlines, this.deadline], (bps, d) =>
+      this.co.planAt(bps, d),
+    );
   }
 
   private newPlanner(): DynamicPlanner {

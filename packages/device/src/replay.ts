@@ -165,8 +165,9 @@ export async function replay(
       ? new DynamicMode(
           {
             samplesSince: (seq) => link.samplesSince(seq),
+            // As CoInference.planAt: the link's other inputs (round trip, spread) as they are.
             planAt: (bandwidthBps, d) =>
-              planner.plan({ bandwidthBps, rttMs: link.input().rttMs, deadlineMs: d }),
+              planner.plan({ ...link.input(), bandwidthBps, deadlineMs: d }),
           },
           { deadlineMs },
         )
@@ -193,8 +194,11 @@ export async function replay(
   };
 
   const measures = MEASURES.has(policy);
-  // As the page does once connected.
-  if (measures) await measure(2);
+  // As the page does once connected; the map is made for the round trip just measured.
+  if (measures) {
+    await measure(2);
+    dynamic?.rebuild();
+  }
   const out: ReplayRequest[] = [];
   let busyUntil = clock;
   for (let arrival = 0; arrival < endMs; arrival += scenario.intervalMs) {

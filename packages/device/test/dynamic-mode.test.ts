@@ -111,7 +111,13 @@ describe('DynamicMode', () => {
   it('fills the map from the planner and switches plans only when the link changes', () => {
     const { co, source, feed } = coInference();
     const dyn = new DynamicMode(source, { deadlineMs: 100 });
-    expect(dyn.configMap.plans).toHaveLength(24 * DEFAULT_MAP_DEADLINES_MS.length);
+    // The default grid has 94 and 104 ms; the deadline in force gets its own entries.
+    expect(DEFAULT_MAP_DEADLINES_MS).not.toContain(100);
+    expect(dyn.configMap.deadlinesMs).toContain(100);
+    expect(dyn.configMap.plans).toHaveLength(24 * (DEFAULT_MAP_DEADLINES_MS.length + 1));
+    dyn.setDeadline(123);
+    expect(dyn.configMap.deadlinesMs).toContain(123);
+    dyn.setDeadline(100);
     expect(dyn.observe()).toBeUndefined();
     for (const bps of [5e6, 6e6, 4.5e6, 5.5e6, 5e6, 5.2e6]) {
       feed(bps);
