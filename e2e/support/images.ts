@@ -14,31 +14,30 @@ export interface GrayImage {
   pixels: Uint8Array;
 }
 
-/** `image` scaled up `factor` times in each direction (nearest neighbour). */
-export function scaleUp(image: GrayImage, factor: number): GrayImage {
-  const width = image.width * factor;
-  const height = image.height * factor;
-  const pixels = new Uint8Array(width * height);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const from = Math.floor(y / factor) * image.width + Math.floor(x / factor);
-      pixels[y * width + x] = image.pixels[from] ?? 0;
+/** Row-major pixels of `channels` bytes scaled up `factor` times each way (nearest neighbour). */
+function scalePixels(src: Uint8Array, width: number, channels: number, factor: number): Uint8Array {
+  const height = src.length / channels / width;
+  const out = new Uint8Array(src.length * factor * factor);
+  for (let y = 0; y < height * factor; y++) {
+    for (let x = 0; x < width * factor; x++) {
+      const from = (Math.floor(y / factor) * width + Math.floor(x / factor)) * channels;
+      out.set(src.subarray(from, from + channels), (y * width * factor + x) * channels);
     }
   }
-  return { width, height, pixels };
+  return out;
+}
+
+/** `image` scaled up `factor` times in each direction (nearest neighbour). */
+export function scaleUp(image: GrayImage, factor: number): GrayImage {
+  const pixels = scalePixels(image.pixels, image.width, 1, factor);
+  return { width: image.width * factor, height: image.height * factor, pixels };
 }
 
 /** The image as an opaque RGBA PNG file. */
 export function encodePng(image: GrayImage): Buffer {
-  const png = new PNG({ width: image.width, height: image.height });
-  for (let i = 0; i < image.pixels.length; i++) {
-    const v = image.pixels[i] ?? 0;
-    png.data[4 * i] = v;
-    png.data[4 * i + 1] = v;
-    png.data[4 * i + 2] = v;
-    png.data[4 * i + 3] = 255;
-  }
-  return PNG.sync.write(png);
+  const rgb = new Uint8Array(image.pixels.length * 3);
+  for (let i = 0; i < image.pixels.length; i++) rgb.fill(image.pixels[i] ?? 0, 3 * i, 3 * i + 3);
+  return encodePngRgb({ width: image.width, height: image.height, rgb });
 }
 
 /**
@@ -78,16 +77,8 @@ export interface RgbImage {
 
 /** `image` scaled up `factor` times in each direction (nearest neighbour). */
 export function scaleUpRgb(image: RgbImage, factor: number): RgbImage {
-  const width = image.width * factor;
-  const height = image.height * factor;
-  const rgb = new Uint8Array(width * height * 3);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const from = (Math.floor(y / factor) * image.width + Math.floor(x / factor)) * 3;
-      rgb.set(image.rgb.subarray(from, from + 3), (y * width + x) * 3);
-    }
-  }
-  return { width, height, rgb };
+  const rgb = scalePixels(image.rgb, image.width, 3, factor);
+  return { width: image.width * factor, height: image.height * factor, rgb };
 }
 
 /** The colour image as an opaque RGBA PNG file. */

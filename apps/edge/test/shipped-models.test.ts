@@ -26,12 +26,12 @@ import {
   tf,
   useBackend,
 } from '@edgent/model/node';
-import { encodeTensor, wsChannel } from '@edgent/protocol';
+import { encodeTensor } from '@edgent/protocol';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
 import { buildApp } from '../src/index.js';
 import { defaultModelDir } from '../src/paths.js';
+import { listenWs, openChannel } from './listen.js';
 
 const modelsRoot = join(defaultModelDir, '..');
 const shipped = readdirSync(modelsRoot, { withFileTypes: true })
@@ -50,9 +50,7 @@ beforeAll(async () => {
     profileFile: join(defaultModelDir, 'profiles', 'edge.json'),
     maxInFlight: 64,
   });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const address = app.server.address();
-  url = `ws://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/ws`;
+  url = await listenWs(app);
 }, 120_000);
 
 afterAll(async () => {
@@ -60,12 +58,7 @@ afterAll(async () => {
 });
 
 async function connect(manifest: ModelManifest): Promise<EdgeClient> {
-  const socket = new WebSocket(url);
-  await new Promise<void>((resolve, reject) => {
-    socket.once('open', () => resolve());
-    socket.once('error', reject);
-  });
-  return EdgeClient.connect(wsChannel(socket as never), {
+  return EdgeClient.connect(await openChannel(url), {
     model: { id: manifest.id, hash: manifest.hash },
     now: () => performance.now(),
   });

@@ -23,9 +23,9 @@ import {
 import { type Channel, encodeTensor, wsChannel } from '@edgent/protocol';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
 import { buildApp } from '../src/index.js';
 import { defaultModelDir } from '../src/paths.js';
+import { listenWs, openChannel } from './listen.js';
 
 const IMAGES = 100;
 const shippedEdgeProfile = join(defaultModelDir, 'profiles', 'edge.json');
@@ -56,9 +56,7 @@ beforeAll(async () => {
     maxBatch: IMAGES,
     cacheDir: dir,
   });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const address = app.server.address();
-  url = `ws://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/ws`;
+  url = await listenWs(app);
 }, 120_000);
 
 afterAll(async () => {
@@ -67,18 +65,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** A real WebSocket to `target`, open, as a Channel. */
-async function open(target = url, headers: Record<string, string> = {}): Promise<Channel> {
-  const socket = new WebSocket(target, { headers });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('open', () => resolve());
-    socket.once('error', reject);
-    socket.once('unexpected-response', (_req, res) =>
-      reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode })),
-    );
-  });
-  return wsChannel(socket as never);
-}
+const open = (target = url, headers: Record<string, string> = {}) => openChannel(target, headers);
 
 const connect = (channel: Channel) =>
   EdgeClient.connect(channel, {
@@ -287,9 +274,7 @@ describe('/ws limits', () => {
       allowedOrigins: ['https://allowed.example'],
       cacheDir: dir,
     });
-    await guarded.listen({ port: 0, host: '127.0.0.1' });
-    const address = guarded.server.address();
-    guardedUrl = `ws://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/ws`;
+    guardedUrl = await listenWs(guarded);
   }, 60_000);
   afterAll(() => guarded?.close());
 

@@ -56,6 +56,27 @@ function gray(img: RawImage): Float32Array {
 }
 
 /**
+ * Calls `cell` for each of the `side` x `side` output cells of an area
+ * average over a square of `s` source pixels, with the cell's index and its
+ * source rows [y0, y1) and columns [x0, x1) (at least one of each).
+ */
+function forEachCell(
+  s: number,
+  side: number,
+  cell: (k: number, y0: number, y1: number, x0: number, x1: number) => void,
+): void {
+  const step = s / side;
+  for (let j = 0; j < side; j++) {
+    const y0 = Math.floor(j * step);
+    const y1 = Math.max(y0 + 1, Math.floor((j + 1) * step));
+    for (let i = 0; i < side; i++) {
+      const x0 = Math.floor(i * step);
+      cell(j * side + i, y0, y1, x0, Math.max(x0 + 1, Math.floor((i + 1) * step)));
+    }
+  }
+}
+
+/**
  * Grayscale, centred on a square of the longer side (padded with the
  * border's mean colour), area-averaged down to `side` x `side`, and
  * inverted when the border is lighter than the middle (a photo of a dark
@@ -90,28 +111,19 @@ export function toModelPixels(img: RawImage, side = 28): ModelPixels {
   const ox = (s - width) / 2;
   const oy = (s - height) / 2;
   const out = new Uint8Array(side * side);
-  const step = s / side;
-  for (let j = 0; j < side; j++) {
-    for (let i = 0; i < side; i++) {
-      let sum = 0;
-      let n = 0;
-      const y0 = Math.floor(j * step);
-      const y1 = Math.max(y0 + 1, Math.floor((j + 1) * step));
-      const x0 = Math.floor(i * step);
-      const x1 = Math.max(x0 + 1, Math.floor((i + 1) * step));
-      for (let y = y0; y < y1; y++) {
-        for (let x = x0; x < x1; x++) {
-          const sx = x - ox;
-          const sy = y - oy;
-          const inside = sx >= 0 && sx < width && sy >= 0 && sy < height;
-          sum += inside ? (g[Math.floor(sy) * width + Math.floor(sx)] ?? 0) : borderMean;
-          n++;
-        }
+  forEachCell(s, side, (k, y0, y1, x0, x1) => {
+    let sum = 0;
+    for (let y = y0; y < y1; y++) {
+      for (let x = x0; x < x1; x++) {
+        const sx = x - ox;
+        const sy = y - oy;
+        const inside = sx >= 0 && sx < width && sy >= 0 && sy < height;
+        sum += inside ? (g[Math.floor(sy) * width + Math.floor(sx)] ?? 0) : borderMean;
       }
-      const v = sum / n;
-      out[j * side + i] = Math.max(0, Math.min(255, Math.round(inverted ? 255 - v : v)));
     }
-  }
+    const v = sum / ((y1 - y0) * (x1 - x0));
+    out[k] = Math.max(0, Math.min(255, Math.round(inverted ? 255 - v : v)));
+  });
   return { pixels: out, inverted };
 }
 
@@ -126,33 +138,23 @@ export function toColourPixels(img: RawImage, side: number): ModelPixels {
   const s = Math.min(width, height);
   const ox = Math.floor((width - s) / 2);
   const oy = Math.floor((height - s) / 2);
-  const step = s / side;
   const out = new Uint8Array(side * side * 3);
   const sum = [0, 0, 0];
-  for (let j = 0; j < side; j++) {
-    for (let i = 0; i < side; i++) {
-      sum.fill(0);
-      let n = 0;
-      const y0 = Math.floor(j * step);
-      const y1 = Math.max(y0 + 1, Math.floor((j + 1) * step));
-      const x0 = Math.floor(i * step);
-      const x1 = Math.max(x0 + 1, Math.floor((i + 1) * step));
-      for (let y = y0; y < y1; y++) {
-        for (let x = x0; x < x1; x++) {
-          const o = ((oy + y) * width + ox + x) * channels;
-          const a = channels === 4 ? (data[o + 3] ?? 255) / 255 : 1;
-          for (let c = 0; c < 3; c++) {
-            const v = channels === 1 ? (data[o] ?? 0) : (data[o + c] ?? 0);
-            sum[c] = (sum[c] as number) + a * v + (1 - a) * 255;
-          }
-          n++;
+  forEachCell(s, side, (k, y0, y1, x0, x1) => {
+    sum.fill(0);
+    for (let y = y0; y < y1; y++) {
+      for (let x = x0; x < x1; x++) {
+        const o = ((oy + y) * width + ox + x) * channels;
+        const a = channels === 4 ? (data[o + 3] ?? 255) / 255 : 1;
+        for (let c = 0; c < 3; c++) {
+          const v = channels === 1 ? (data[o] ?? 0) : (data[o + c] ?? 0);
+          sum[c] = (sum[c] as number) + a * v + (1 - a) * 255;
         }
       }
-      for (let c = 0; c < 3; c++) {
-        out[(j * side + i) * 3 + c] = Math.round((sum[c] as number) / n);
-      }
     }
-  }
+    const n = (y1 - y0) * (x1 - x0);
+    for (let c = 0; c < 3; c++) out[k * 3 + c] = Math.round((sum[c] as number) / n);
+  });
   return { pixels: out, inverted: false };
 }
 
