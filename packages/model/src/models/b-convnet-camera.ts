@@ -53,7 +53,7 @@ export function bConvNetCamera(opts: { classes?: number; id?: string } = {}): Mo
       },
       {
         name: 'exit2',
-        after: 11,
+        after: 12,
         branch: [conv('b2_conv', 64, 3), relu('b2_relu'), pool('b2_pool'), dense('b2_fc', classes)],
       },
       {
