@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { EdgentError } from './errors';
+import { fakeInt8 } from './fake-int8';
 import type { Rng } from './random';
 import {
   describePath,
@@ -19,7 +20,10 @@ export interface MultiExitModel {
 
 /** Options for running layers. */
 export interface RunOptions {
-  /** Apply dropout (training). Needs `rng` for the masks' seeds. */
+  /**
+   * Training: apply dropout (needs `rng` for the masks' seeds) and pass
+   * bottleneck outputs through their int8 round trip (`fakeInt8`).
+   */
   training?: boolean;
   rng?: Rng;
 }
@@ -49,7 +53,9 @@ export function applyLayer(
         layer.stride,
         layer.padding,
       );
-      return tf.add(y, weight(model, `${layer.name}/bias`));
+      const out = tf.add(y, weight(model, `${layer.name}/bias`));
+      // A bottleneck is trained through the int8 form it crosses the link in.
+      return opts.training && layer.bottleneck ? fakeInt8(out) : out;
     }
     case 'relu':
       return tf.relu(x);
