@@ -90,8 +90,12 @@ export async function openDevice(flags: DeviceSetup): Promise<OpenDevice> {
         backend: flags.backend,
         deviceSlowdown: flags.deviceSlowdown,
       });
-  const edgeProfile = await fetchEdgeProfile(http).catch((e: Error) => {
-    throw new UsageError(`cannot get the edge's profile from ${http}: ${e.message}`);
+  // An edge that is down or answers wrongly is a runtime failure (exit 1), not a usage error.
+  const edgeProfile = await fetchEdgeProfile(http).catch((e: Error & { code?: string }) => {
+    throw new DeviceError(
+      e.code ?? 'EDGENT_ERR_UNREACHABLE',
+      `cannot get the edge's profile from ${http}: ${e.message}${e.cause instanceof Error ? ` (${e.cause.message})` : ''}`,
+    );
   });
   const session = new DeviceSession({
     now,
@@ -110,34 +114,27 @@ export async function openDevice(flags: DeviceSetup): Promise<OpenDevice> {
   let connected = false;
   // The first attempt must succeed (a command fails fast); after a loss the session reconnects
   // with backoff, and requests are answered on the device meanwhile.
-  const client = await session
-    .connect(
-      {
-        url,
-        model: { id: manifest.id, hash: manifest.hash },
-        now,
-        name: 'edgent device',
-        backend: () => flags.backend,
-        open: (u) => new WebSocket(u, headers ? { headers } : {}) as unknown as BrowserSocket,
-        onState: (state) => {
-          if (state.status === 'connected') {
-            if (connected) process.stderr.write('edgent device: connected to the edge again\n');
-            connected = true;
-          } else if (connected && state.status === 'offline' && state.failures === 1) {
-            process.stderr.write(
-              `edgent device: ${state.error?.message ?? 'lost the edge'}; answering on the device and reconnecting\n`,
-            );
-          }
-        },
+  const client = await session.connect(
+    {
+      url,
+      model: { id: manifest.id, hash: manifest.hash },
+      now,
+      name: 'edgent device',
+      backend: () => flags.backend,
+      open: (u) => new WebSocket(u, headers ? { headers } : {}) as unknown as BrowserSocket,
+      onState: (state) => {
+        if (state.status === 'connected') {
+          if (connected) process.stderr.write('edgent device: connected to the edge again\n');
+          connected = true;
+        } else if (connected && state.status === 'offline' && state.failures === 1) {
+          process.stderr.write(
+            `edgent device: ${state.error?.message ?? 'lost the edge'}; answering on the device and reconnecting\n`,
+          );
+        }
       },
-      true,
-    )
-    .catch((e: unknown) => {
-      if (e instanceof DeviceError && e.code === 'EDGENT_ERR_UNREACHABLE') {
-        throw new UsageError(e.message);
-      }
-      throw e;
-    });
+    },
+    true,
+  );
   const co = session.co as CoInference;
   return {
     session,
@@ -167,9 +164,15 @@ export function edgeUrls(edge: string): { http: string; socket: string } {
   if (!secure && url.protocol !== 'http:' && url.protocol !== 'ws:') {
     throw new UsageError(`--edge ${edge}: expected an http(s):// or ws(s):// URL`);
   }
+  // The edge answers WebSockets at /ws only: another path would be closed without a word.
+  if (!['', '/', '/ws'].includes(url.pathname)) {
+    throw new UsageError(
+      `--edge ${edge}: the edge serves its WebSocket at /ws, not ${url.pathname}; give its origin (${url.protocol}//${url.host}) or its /ws URL`,
+    );
+  }
   url.protocol = secure ? 'https:' : 'http:';
   const http = url.origin;
   url.protocol = secure ? 'wss:' : 'ws:';
-  if (url.pathname === '/' || url.pathname === '') url.pathname = '/ws';
+  url.pathname = '/ws';
   return { http, socket: url.href };
 }

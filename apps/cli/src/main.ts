@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerDevice } from './commands/device';
 import { registerEval } from './commands/eval';
@@ -7,8 +8,20 @@ import { registerProfile } from './commands/profile';
 import { registerServe } from './commands/serve';
 import { registerTrain, UsageError } from './commands/train';
 
+// A reader that stops early (`edgent plan | head -1`) closes the pipe: what is left unread was
+// not wanted, so stop quietly and successfully instead of dying of EPIPE.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+
+const { version } = JSON.parse(
+  readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
+) as { version: string };
+
 const program = new Command('edgent')
   .description('Edgent: device-edge co-inference with DNN partitioning and early exit')
+  .version(version, '-V, --version', 'print the version and exit')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 

@@ -1,21 +1,14 @@
 /**
  * The inputs the CLI classifies, shaped for the model at hand: the
  * Fashion-MNIST test images as they are (a grey 28x28 model), or their
- * composed colour test frames (the camera model's test set); and any PNG or
- * JPEG file turned into the model's input as the page turns uploads.
+ * composed colour test frames (the camera model's test set); and any PNG,
+ * JPEG or WebP file turned into the model's input as the page turns uploads.
  */
 import { readFile } from 'node:fs/promises';
-import { extname } from 'node:path';
 import { toInputPixels } from '@edgent/device';
-import {
-  composeFrame,
-  decodeJpeg,
-  frameSeed,
-  loadFashionMnist,
-  TEST_COMPOSITION,
-} from '@edgent/model/node';
-import { PNG } from 'pngjs';
+import { composeFrame, frameSeed, loadFashionMnist, TEST_COMPOSITION } from '@edgent/model/node';
 import { UsageError } from './commands/train';
+import { decodeImageFile, imageFormat } from './image-file';
 
 /** One input: model pixels, and the true label when known. */
 export interface Input {
@@ -40,30 +33,15 @@ export function testInputs(n: number, input: readonly number[]): Input[] {
   });
 }
 
-/** A PNG or JPEG file as the input of a model taking `input`; a usage error when it is not one. */
+/** A PNG, JPEG or WebP file as the input of a model taking `input`; a usage error when it is not one. */
 export async function readImage(file: string, input: readonly number[]): Promise<Input> {
+  imageFormat(file); // a file of another kind is refused before it is read
   let bytes: Buffer;
   try {
     bytes = await readFile(file);
   } catch (e) {
     throw new UsageError(`cannot read --image ${file}: ${(e as Error).message}`);
   }
-  const ext = extname(file).toLowerCase();
-  try {
-    if (ext === '.png') {
-      const png = PNG.sync.read(bytes);
-      const raw = { data: png.data, width: png.width, height: png.height, channels: 4 as const };
-      return { name: file, pixels: toInputPixels(raw, input).pixels };
-    }
-    if (ext === '.jpg' || ext === '.jpeg') {
-      const img = decodeJpeg(bytes);
-      const raw = { data: img.rgb, width: img.width, height: img.height, channels: 3 as const };
-      return { name: file, pixels: toInputPixels(raw, input).pixels };
-    }
-  } catch (e) {
-    throw new UsageError(
-      `--image ${file} is not a readable ${ext.slice(1).toUpperCase()}: ${(e as Error).message}`,
-    );
-  }
-  throw new UsageError(`--image ${file}: only .png, .jpg and .jpeg files are read here`);
+  const raw = await decodeImageFile(file, bytes);
+  return { name: file, pixels: toInputPixels(raw, input).pixels };
 }

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 
 const RATE = /^(\d+(?:\.\d+)?)\s*(bit|kbit|mbit|gbit|bps|kbps|mbps|gbps)(?:\/s)?$/i;
 const RATE_FACTORS: Record<string, number> = {
@@ -44,6 +44,16 @@ export function parseDuration(value: string): number {
       `"${value}" is not a duration; accepted forms: ${DURATION_FORMS}.`,
     );
   return Number(m[1]) * (DURATION_FACTORS[m[2] as string] as number);
+}
+
+/**
+ * A duration flag whose default shows in --help as it must be typed
+ * ("default: 20ms"): a bare number is refused, so the help must not show one.
+ */
+export function durationOption(flags: string, description: string, defaultMs: number): Option {
+  return new Option(flags, `${description}: ${DURATION_FORMS}`)
+    .argParser(parseDuration)
+    .default(defaultMs, `${defaultMs}ms`);
 }
 
 /** "1.5 Mbit/s", "300 kbit/s" */

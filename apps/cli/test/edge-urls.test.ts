@@ -17,4 +17,12 @@ describe('edgeUrls (--edge)', () => {
     expect(() => edgeUrls('nope')).toThrow(/is not a URL/);
     expect(() => edgeUrls('ftp://edge')).toThrow(/expected an http\(s\):\/\/ or ws\(s\):\/\/ URL/);
   });
+
+  it('refuses a path the edge does not serve its WebSocket at, naming the forms it takes', () => {
+    expect(() => edgeUrls('http://edge.lan:8080/app')).toThrow(
+      '--edge http://edge.lan:8080/app: the edge serves its WebSocket at /ws, not /app; give its origin (http://edge.lan:8080) or its /ws URL',
+    );
+    expect(() => edgeUrls('ws://edge.lan:8080/socket')).toThrow(/not \/socket/);
+    expect(edgeUrls('http://edge.lan:8080/').socket).toBe('ws://edge.lan:8080/ws');
+  });
 });

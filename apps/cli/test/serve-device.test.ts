@@ -1,11 +1,25 @@
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadFashionMnist } from '@edgent/model/node';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { wasm } from '../src/image-file';
 import { type EdgeProcess, startEdge } from './edge-process';
 import { runCli } from './run-cli';
+
+/** The image as a lossy WebP file (quality 90), by libwebp's encoder as Squoosh builds it. */
+async function encodeWebp(png: PNG): Promise<Uint8Array> {
+  const require = createRequire(import.meta.url);
+  const bytes = readFileSync(require.resolve('@jsquash/webp/codec/enc/webp_enc.wasm'));
+  const { default: encode, init } = await import('@jsquash/webp/encode.js');
+  await init((await wasm.compile(bytes)) as never);
+  const data = new Uint8ClampedArray(png.data.buffer, png.data.byteOffset, png.data.byteLength);
+  const image = { data, width: png.width, height: png.height, colorSpace: 'srgb' };
+  return new Uint8Array(await encode(image as never, { quality: 90 }));
+}
 
 let edge: EdgeProcess;
 let url = '';
@@ -50,31 +64,35 @@ describe('edgent serve and edgent device', () => {
     }
   });
 
-  it('reads a PNG photo of any size, dark on light paper, as the model sees Fashion-MNIST', async () => {
-    // Test image 0 (an ankle boot), 4x larger and inverted, as RGBA.
-    const { images, labels } = loadFashionMnist({ split: 'test', limit: 1 });
-    const png = new PNG({ width: 112, height: 112 });
-    for (let y = 0; y < 112; y++) {
-      for (let x = 0; x < 112; x++) {
-        const v = 255 - Math.round(255 * (images[Math.floor(y / 4) * 28 + Math.floor(x / 4)] ?? 0));
-        png.data.set([v, v, v, 255], 4 * (y * 112 + x));
+  it.each(['png', 'webp'] as const)(
+    'reads a %s photo of any size, dark on light paper, as the model sees Fashion-MNIST',
+    async (format) => {
+      // Test image 0 (an ankle boot), 4x larger and inverted, as RGBA.
+      const { images, labels } = loadFashionMnist({ split: 'test', limit: 1 });
+      const png = new PNG({ width: 112, height: 112 });
+      for (let y = 0; y < 112; y++) {
+        for (let x = 0; x < 112; x++) {
+          const v =
+            255 - Math.round(255 * (images[Math.floor(y / 4) * 28 + Math.floor(x / 4)] ?? 0));
+          png.data.set([v, v, v, 255], 4 * (y * 112 + x));
+        }
       }
-    }
-    const file = join(tmpdir(), `edgent-boot-${process.pid}.png`);
-    await writeFile(file, PNG.sync.write(png));
-    const r = await runCli([
-      'device',
-      '--edge',
-      url,
-      '--image',
-      file,
-      '--deadline',
-      '300ms',
-      '--json',
-    ]);
-    expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout).class).toBe(labels[0]);
-  });
+      const file = join(tmpdir(), `edgent-boot-${process.pid}.${format}`);
+      await writeFile(file, format === 'png' ? PNG.sync.write(png) : await encodeWebp(png));
+      const r = await runCli([
+        'device',
+        '--edge',
+        url,
+        '--image',
+        file,
+        '--deadline',
+        '300ms',
+        '--json',
+      ]);
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.stdout).class).toBe(labels[0]);
+    },
+  );
 
   it('prints a readable report per request and a summary', async () => {
     const r = await runCli([

@@ -23,8 +23,9 @@
  *   │                              size it cannot use (link/emulator.ts)
  *   ├── EDGENT_ERR_NO_TRACE        no trace file of that name in the traces folder, or not a
  *   │                              valid trace name (link/traces.ts)
- *   └── EDGENT_ERR_TRACE_UNREADABLE  an entry of that name that cannot be read: a folder, no
- *                                  permission, over 16 MiB (link/traces.ts)
+ *   ├── EDGENT_ERR_TRACE_UNREADABLE  an entry of that name that cannot be read: a folder, no
+ *   │                              permission, over 16 MiB (link/traces.ts)
+ *   └── EDGENT_ERR_PORT_IN_USE     serve(): another process listens on the port (serve.ts)
  *
  * Codes the edge sends a device without throwing (session.ts, connection.ts, security.ts):
  *   EDGENT_ERR_BATCH_TOO_LARGE     a request frame over --max-batch examples (then close 1008)
@@ -58,7 +59,8 @@ export type EdgeErrorCode =
   | 'EDGENT_ERR_PROFILE_FAILED'
   | 'EDGENT_ERR_BAD_LINK'
   | 'EDGENT_ERR_NO_TRACE'
-  | 'EDGENT_ERR_TRACE_UNREADABLE';
+  | 'EDGENT_ERR_TRACE_UNREADABLE'
+  | 'EDGENT_ERR_PORT_IN_USE';
 
 /** An edge server error with a stable code a client or test can match on. */
 export class EdgeError extends Error {

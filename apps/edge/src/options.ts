@@ -207,7 +207,7 @@ export function resolveOptions(options: EdgeOptions = {}): ResolvedEdgeOptions {
     allowedHosts: [
       ...new Set([...defaultAllowedHosts(), ...(hosts ?? []).map((h) => h.toLowerCase())]),
     ],
-    tracesDir: folderOption('tracesDir', options.tracesDir, shippedTraces),
+    tracesDir: folderOption('tracesDir', options.tracesDir, shippedTraces, true),
     cacheDir: folderOption('cacheDir', options.cacheDir, join(repoRoot, '.cache', 'edge')),
     profileFile: profileFile === undefined ? undefined : resolve(profileFile),
   };
@@ -229,7 +229,7 @@ function intOption(
 }
 
 /** A folder path: a non-empty string naming a folder or nothing yet (not a file). */
-function folderOption(name: string, value: unknown, fallback: string): string {
+function folderOption(name: string, value: unknown, fallback: string, mustExist = false): string {
   if (value === undefined) return fallback;
   const allowed = 'a path to a folder (a non-empty string)';
   if (typeof value !== 'string' || value.trim() === '') throw badOption(name, value, allowed);
@@ -237,6 +237,9 @@ function folderOption(name: string, value: unknown, fallback: string): string {
   const stat = statSync(path, { throwIfNoEntry: false });
   if (stat !== undefined && !stat.isDirectory()) {
     throw badOption(name, value, `${allowed}, but ${path} is not a folder`);
+  }
+  if (stat === undefined && mustExist) {
+    throw badOption(name, value, `${allowed}, but ${path} does not exist`);
   }
   return path;
 }

@@ -1,4 +1,5 @@
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import { createServer as createNetServer } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -36,6 +37,24 @@ export interface Served {
   addresses: EdgeAddresses;
 }
 
+/** Throws EDGENT_ERR_PORT_IN_USE when another process listens on `host:port` (0 is always free). */
+async function assertPortFree(host: string, port: number, flag: string): Promise<void> {
+  if (port === 0) return;
+  const probe = createNetServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EADDRINUSE') return resolve(); // e.g. EACCES: listen() will say it
+      reject(
+        new EdgeError(
+          'EDGENT_ERR_PORT_IN_USE',
+          `port ${port} on ${host} is in use (another edgent serve?); stop that process or choose another port with ${flag}`,
+        ),
+      );
+    });
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
+}
+
 /**
  * Builds the edge, listens on HTTP and (when asked) HTTPS with the same app
  * (same routes, headers and /ws), starts profiling the edge in the
@@ -44,6 +63,9 @@ export interface Served {
  */
 export async function serve(options: EdgeOptions, listen: ListenOptions): Promise<Served> {
   const resolved = resolveOptions(options);
+  // Said before the workers load the models, not seconds later.
+  await assertPortFree(listen.host, listen.port, '--port');
+  if (listen.https) await assertPortFree(listen.host, listen.https.port, '--https-port');
   const tls = listen.https
     ? await tlsMaterial(join(resolved.cacheDir, 'tls'), listen.https)
     : undefined;

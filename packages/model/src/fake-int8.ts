@@ -10,7 +10,8 @@ import * as tf from '@tensorflow/tfjs-core';
  *
  * @example const y = fakeInt8(x); // x: [N, H, W, C]; y within (range / 255) / 2 of x
  */
-export const fakeInt8: (x: tf.Tensor) => tf.Tensor = tf.customGrad((x: tf.Tensor) => {
+export const fakeInt8: (x: tf.Tensor) => tf.Tensor = tf.customGrad((...args) => {
+  const x = args[0] as tf.Tensor;
   const axes = Array.from({ length: x.rank - 1 }, (_, i) => i + 1);
   const lo = tf.minimum(tf.min(x, axes, true), 0);
   const hi = tf.maximum(tf.max(x, axes, true), 0);
@@ -21,4 +22,4 @@ export const fakeInt8: (x: tf.Tensor) => tf.Tensor = tf.customGrad((x: tf.Tensor
   const q = tf.clipByValue(tf.add(tf.round(tf.div(x, scale)), zeroPoint), -128, 127);
   const value = tf.mul(tf.sub(q, zeroPoint), scale);
   return { value, gradFunc: (dy: tf.Tensor) => dy };
-}) as (x: tf.Tensor) => tf.Tensor;
+});

@@ -41,7 +41,7 @@ export function registerDevice(program: Command): void {
     .requiredOption('--edge <url>', 'the edge, e.g. http://localhost:8080 (or ws://.../ws)')
     .option(
       '--image <file...>',
-      "PNG or JPEG images to classify (any size; made the model's input, as the page makes uploads)",
+      "PNG, JPEG or WebP images to classify (any size; made the model's input, as the page makes uploads)",
     )
     .option(
       '--fashion-mnist-test <n>',

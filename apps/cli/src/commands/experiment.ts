@@ -27,7 +27,7 @@ import { liveTable, runLive } from '../live';
 import { modelFiles, plannerPaths, readManifest, readProfile } from '../model-inputs';
 import { defaultModelDir, repoRoot } from '../paths';
 import { logGrid, sweep } from '../sweep';
-import { parseDuration, parseRate, RATE_FORMS } from '../units';
+import { durationOption, parseDuration, parseRate, RATE_FORMS } from '../units';
 import { UsageError } from './train';
 
 interface ReplayFlags {
@@ -123,7 +123,7 @@ export function registerExperiment(program: Command): void {
       rateListArg,
       [50e3, 300e3, 1.5e6],
     )
-    .option('--rtt <time>', 'round trip to the edge', parseDuration, 20)
+    .addOption(durationOption('--rtt <time>', 'round trip to the edge', 20))
     .option(
       '--device-slowdown <n,...>',
       'device slow-downs to sweep (its latency model scaled), e.g. 1,8,32',
@@ -216,7 +216,7 @@ export function registerExperiment(program: Command): void {
       rateListArg,
       [300e3, 1e6, 3e6, 10e6],
     )
-    .option('--delay <time>', 'one-way delay of the emulated link', parseDuration, 5)
+    .addOption(durationOption('--delay <time>', 'one-way delay of the emulated link', 5))
     .option('--deadlines <ms,...>', 'deadlines, ms', numberListArg, [30, 50, 100, 300])
     .option('--images <n>', 'Fashion-MNIST test images per cell', intArg(1, 10_000), 30)
     .option(
@@ -297,7 +297,7 @@ export function registerExperiment(program: Command): void {
     .option('--scale <f>', 'multiply every rate of the traces by this', positiveArg(1000), 1)
     .option('--interval-ms <n>', 'a request every this many ms', intArg(1, 60_000), 100)
     .option('--deadlines <ms,...>', 'deadlines to replay, ms', numberListArg, DEFAULT_DEADLINES)
-    .option('--rtt <time>', 'the true round trip to the edge', parseDuration, 20)
+    .addOption(durationOption('--rtt <time>', 'the true round trip to the edge', 20))
     .option(
       '--device-slowdown <n>',
       'the device N times slower than its profile (its latency model scaled by N)',

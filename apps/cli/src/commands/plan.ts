@@ -3,7 +3,14 @@ import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { choiceArg } from '../args';
 import { modelFiles, plannerPaths, readManifest, readProfile } from '../model-inputs';
-import { DURATION_FORMS, formatRate, parseDuration, parseRate, RATE_FORMS } from '../units';
+import {
+  DURATION_FORMS,
+  durationOption,
+  formatRate,
+  parseDuration,
+  parseRate,
+  RATE_FORMS,
+} from '../units';
 
 interface PlanFlags {
   bandwidth: number;
@@ -25,7 +32,7 @@ export function registerPlan(program: Command): void {
     )
     .requiredOption('--bandwidth <rate>', `link rate: ${RATE_FORMS}`, parseRate)
     .requiredOption('--deadline <time>', `latency requirement: ${DURATION_FORMS}`, parseDuration)
-    .option('--rtt <time>', 'round-trip time to the edge', parseDuration, 20)
+    .addOption(durationOption('--rtt <time>', 'round-trip time to the edge', 20))
     .option('--device-profile <file>', "device profile (default: the model's profiles/device.json)")
     .option('--edge-profile <file>', "edge profile (default: the model's profiles/edge.json)")
     .option(
@@ -68,8 +75,8 @@ export function registerPlan(program: Command): void {
       };
       process.stdout.write(
         `Link ${formatRate(flags.bandwidth)}, RTT ${flags.rtt} ms, deadline ${flags.deadline} ms, ${flags.encoding} payloads\n` +
-          `Device profile: ${flags.deviceProfile} (${device.backend}: ${device.device})\n` +
-          `Edge profile:   ${flags.edgeProfile} (${edge.backend}: ${edge.device})\n\n` +
+          `Device profile: ${files.deviceProfile} (${device.backend}: ${device.device})\n` +
+          `Edge profile:   ${files.edgeProfile} (${edge.backend}: ${edge.device})\n\n` +
           `Plan: exit ${plan.exit} (${(100 * plan.accuracy).toFixed(2)}%), partition ${plan.partition} (${where(plan)}), ` +
           `predicted ${ms(plan.predicted.total)} ms = device ${ms(plan.predicted.device)} + upload ${ms(plan.predicted.upload)} + edge ${ms(plan.predicted.edge)} + download ${ms(plan.predicted.download)}` +
           `${plan.feasible ? '' : ' — NO plan meets the deadline; this is the fastest'}\n\n`,

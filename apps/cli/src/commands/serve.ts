@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { banner, defaultLogFormat, EdgeError, loggerOptions, serve } from '@edgent/edge';
 import type { Command } from 'commander';
@@ -129,6 +129,14 @@ export function registerServe(program: Command): void {
       }
       if ((flags.cert === undefined) !== (flags.key === undefined)) {
         throw new UsageError('--cert and --key go together: give both, or neither');
+      }
+      if (
+        flags.tracesDir !== undefined &&
+        !statSync(flags.tracesDir, { throwIfNoEntry: false })?.isDirectory()
+      ) {
+        throw new UsageError(
+          `--traces-dir ${flags.tracesDir} is not a folder; give a folder of <name>.tsv traces (seconds<TAB>Mbit/s)`,
+        );
       }
       try {
         const [modelDir, ...moreModelDirs] = flags.modelDir?.map((d) => resolve(d)) ?? [
