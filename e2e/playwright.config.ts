@@ -3,7 +3,7 @@ import { launchOptions } from './support/chromium';
 
 /**
  * End-to-end tests: Debian's Chromium (never a downloaded browser) against
- * the real edge serving the built page (DESIGN section 8). One worker: the
+ * the real edge serving the built page (docs/testing.md). One worker: the
  * machine has two cores, and the edge and the page's profiling need them.
  *
  * Two projects, both run by default: `wasm` (every test but WebGPU's) and

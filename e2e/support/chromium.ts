@@ -1,7 +1,7 @@
 import type { LaunchOptions } from '@playwright/test';
 
 /**
- * How the tests launch Chromium (DESIGN section 8): Debian's build, never a
+ * How the tests launch Chromium (docs/testing.md): Debian's build, never a
  * downloaded one, headless, with a fresh user-data dir (Playwright makes one
  * per launch).
  */

@@ -1,5 +1,5 @@
 /**
- * The multi-exit model as plain data (DESIGN section 3).
+ * The multi-exit model as plain data (docs/planner.md, "The algorithm").
  *
  * A model is a trunk of layers and a list of exits. Exit `e` branches after
  * the first `after` trunk layers and adds its own `branch` layers; its path is
@@ -9,7 +9,7 @@
  * Nothing here needs tfjs: the planner reads these records.
  */
 
-/** Layer types the latency regressions know (DESIGN section 4). */
+/** Layer types the latency regressions know (docs/planner.md, "Latency models"). */
 export type LayerKind = 'conv2d' | 'relu' | 'maxpool' | 'lrn' | 'dropout' | 'dense';
 
 export type Padding = 'same' | 'valid';
@@ -89,7 +89,7 @@ export interface LayerRecord {
   params: number;
   /** Multiply-adds counted as two FLOPs. */
   flops: number;
-  /** The regression variables of DESIGN section 4 for this layer's kind. */
+  /** The regression variables of this layer's kind (docs/planner.md, "Latency models"). */
   features: number[];
   /** True for a bottleneck layer (a cut after it, or after its activation, sends little). */
   bottleneck: boolean;

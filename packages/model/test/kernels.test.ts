@@ -24,7 +24,7 @@ interface ConvCase {
   pad: Padding;
 }
 
-/** Largest |a - b| over the largest |b|: the DESIGN.md kernel criterion. */
+/** Largest |a - b| over the largest |b|: how a kernel is compared with the cpu backend's. */
 function relativeError(actual: ArrayLike<number>, reference: ArrayLike<number>): number {
   expect(actual.length).toBe(reference.length);
   let diff = 0;

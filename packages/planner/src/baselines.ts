@@ -1,5 +1,5 @@
 /**
- * The baselines of DESIGN section 5, on the same compiled planner and input
+ * The baselines of docs/planner.md, on the same compiled planner and input
  * as the Edgent search, so their plans compare one to one:
  *
  * - device-only: last exit, the device runs everything;

@@ -1,4 +1,4 @@
-// The planner: pure functions over plain records (DESIGN section 5).
+// The planner: pure functions over plain records (docs/planner.md).
 
 export * from './bandwidth/estimator';
 export * from './bandwidth/trace';

@@ -1,5 +1,5 @@
 /**
- * Latency regressions (DESIGN section 4): ordinary least squares with an
+ * Latency regressions (docs/planner.md, "Latency models"): ordinary least squares with an
  * intercept, one model per layer kind per side, and the fit-quality numbers
  * the project reports (share of layers within +-10%, median absolute
  * percentage error).
@@ -27,7 +27,7 @@ export interface LatencySample {
  */
 export type FeatureSet = Partial<Record<LayerKind, number[][]>>;
 
-/** The paper's variables: each feature once (DESIGN section 4). The default. */
+/** The paper's variables: each feature once (docs/planner.md). The default. */
 export const PAPER_FEATURES: Readonly<FeatureSet> = Object.freeze({});
 
 /**
@@ -46,7 +46,7 @@ export interface FitOptions {
   ridge?: number;
 }
 
-/** Fit quality on a set of layers (DESIGN section 4). */
+/** Fit quality on a set of layers (docs/planner.md, "Latency models"). */
 export interface FitQuality {
   /** Share of layers predicted within +-10% of the measurement, 0..1 (NaN when n = 0). */
   within10: number;

@@ -1,5 +1,5 @@
 /**
- * The Edgent search (DESIGN sections 1 and 5): for a bandwidth, RTT and
+ * The Edgent search (docs/planner.md): for a bandwidth, RTT and
  * deadline, the most accurate exit with a partition whose predicted
  * end-to-end latency meets the deadline, at its fastest such partition.
  *
@@ -18,7 +18,7 @@ import type { Breakdown, Encoding, LatencyModel, Plan, PlannerPath } from './typ
 export interface PlannerOptions {
   /** How intermediate tensors cross the link. */
   encoding: Encoding;
-  /** Frame header bytes per message; default `DEFAULT_HEADER_BYTES` (64). */
+  /** Frame header bytes per message; default `DEFAULT_HEADER_BYTES` (72, the protocol's header). */
   headerBytes?: number;
   /** Classes of the result the edge returns (float32 scores). */
   classes: number;

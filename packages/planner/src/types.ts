@@ -4,7 +4,7 @@
  * shapes), latency models as fitted coefficients.
  */
 
-/** Layer types with a latency regression (DESIGN section 4). */
+/** Layer types with a latency regression (docs/planner.md, "Latency models"). */
 export type LayerKind = 'conv2d' | 'relu' | 'maxpool' | 'lrn' | 'dropout' | 'dense';
 
 /** One layer of an exit path, as the planner sees it. */

@@ -1,6 +1,6 @@
 /**
  * Bandwidth estimation from the transfers co-inference makes anyway, plus idle
- * probes (DESIGN section 5). A transfer of `bytes` whose round trip took
+ * probes (docs/planner.md, "Uncertainty and calibration"). A transfer of `bytes` whose round trip took
  * `elapsedMs`, of which the edge reports `edgeComputeMs` computing and
  * queueing, spent `elapsedMs - edgeComputeMs - rtt share` on the wire; its
  * sample is `8 * bytes / transfer time` in bit/s.
