@@ -86,7 +86,7 @@ async function visit(
   });
   cdp.on('Network.loadingFinished', (e) => {
     const m = meta.get(e.requestId);
-    if (!m || !m.url.startsWith('http')) return;
+    if (!m?.url.startsWith('http')) return;
     v.bytes += e.encodedDataLength;
     v.requests++;
     v.byKind[kindOf(m.url, m.type)] += e.encodedDataLength;

@@ -62,7 +62,7 @@ export interface PromiseKept {
  * planner predicted for it, leaving out the first `skip` answers (the online calibration needs a
  * few to correct the profiles).
  */
-export async function promiseKept(edgent: EdgentPage, skip: number): Promise<PromiseKept> {
+async function promiseKept(edgent: EdgentPage, skip: number): Promise<PromiseKept> {
   const log = await edgent.answersLog();
   const counted = log.slice(skip);
   const ratios = counted.map((a) => a.measured.total / a.predicted.total);

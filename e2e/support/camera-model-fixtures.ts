@@ -15,7 +15,7 @@ import { fixturesDir, repoRoot } from './paths';
 export const CAMERA_MODEL = 'b-convnet-camera';
 
 /** One composed test frame on disk. */
-export interface FrameImage {
+interface FrameImage {
   /** Index in the composed test set (= the Fashion-MNIST test index). */
   index: number;
   label: number;

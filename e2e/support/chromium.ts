@@ -6,9 +6,9 @@ import type { LaunchOptions } from '@playwright/test';
  * per launch).
  */
 
-export const chromiumPath: string = process.env.EDGENT_E2E_CHROMIUM ?? '/usr/bin/chromium';
+const chromiumPath: string = process.env.EDGENT_E2E_CHROMIUM ?? '/usr/bin/chromium';
 
-export const chromiumArgs: readonly string[] = [
+const chromiumArgs: readonly string[] = [
   '--no-sandbox',
   '--disable-gpu',
   '--disable-background-networking',

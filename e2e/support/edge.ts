@@ -32,7 +32,7 @@ export interface StartEdgeOptions {
 const LISTENING = /listening on (http:\/\/\S+) and (https:\/\/\S+)/;
 
 /** A TCP port free on 127.0.0.1 right now. */
-export async function freePort(): Promise<number> {
+async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

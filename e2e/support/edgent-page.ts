@@ -31,7 +31,7 @@ export interface ShownBandwidth {
 }
 
 /** How long the page may take to profile itself (first visit, or after reprofile). */
-export const PROFILE_TIMEOUT_MS = 60_000;
+const PROFILE_TIMEOUT_MS = 60_000;
 /** How long one answer may take (a slow plan on a throttled device included). */
 const ANSWER_TIMEOUT_MS = 30_000;
 

@@ -12,7 +12,7 @@ import { fixturesDir, repoRoot } from './paths';
  */
 
 /** One test image on disk. */
-export interface TestImage {
+interface TestImage {
   /** Index in the Fashion-MNIST test split. */
   index: number;
   label: number;

@@ -2,10 +2,10 @@ import type { CompiledPlanner, Plan, PlanInput } from '@edgent/planner';
 import type { EdgentPage, ShownBandwidth, ShownResult } from './edgent-page';
 
 /** How far the page's estimate may be from the emulated rate. */
-export const ESTIMATE_TOLERANCE = 0.25;
+const ESTIMATE_TOLERANCE = 0.25;
 
 /** Whether `bps` is within {@link ESTIMATE_TOLERANCE} of `rateBps`. */
-export function near(bps: number, rateBps: number): boolean {
+function near(bps: number, rateBps: number): boolean {
   return Math.abs(bps - rateBps) <= ESTIMATE_TOLERANCE * rateBps;
 }
 

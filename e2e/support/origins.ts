@@ -10,7 +10,7 @@ import { fixturesDir } from './paths';
  */
 
 /** The LAN-style host name the tests open the edge by. */
-export const LAN_HOST = 'edgent-edge.test';
+const LAN_HOST = 'edgent-edge.test';
 
 function port(name: 'EDGENT_E2E_HTTPS_PORT' | 'EDGENT_E2E_HTTP_PORT'): string {
   const value = process.env[name];

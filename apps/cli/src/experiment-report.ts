@@ -14,7 +14,7 @@ import type { LiveCell } from './live';
 import type { SweepResult } from './sweep';
 
 /** Renders a Vega-Lite spec to SVG text. */
-export async function svgOf(spec: TopLevelSpec): Promise<string> {
+async function svgOf(spec: TopLevelSpec): Promise<string> {
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
   const svg = await view.toSVG();
   view.finalize();

@@ -21,7 +21,7 @@ const FORMATS = {
 type Format = (typeof FORMATS)[keyof typeof FORMATS];
 
 /** The extensions read, for messages: ".png, .jpg, .jpeg and .webp". */
-export const IMAGE_EXTENSIONS = Object.keys(FORMATS)
+const IMAGE_EXTENSIONS = Object.keys(FORMATS)
   .join(', ')
   .replace(/, ([^,]*)$/, ' and $1');
 

@@ -35,7 +35,7 @@ export function plannerPaths(manifest: ModelManifest): PlannerPath[] {
   }));
 }
 
-export async function readText(file: string): Promise<string> {
+async function readText(file: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
   } catch (e) {

@@ -33,7 +33,7 @@ export interface SweepInput {
 }
 
 /** One cell of Fig. 5: Edgent's choice at a bandwidth and deadline. */
-export interface ChoiceCell {
+interface ChoiceCell {
   bandwidthBps: number;
   deadlineMs: number;
   exit: number;
@@ -48,7 +48,7 @@ export interface ChoiceCell {
 }
 
 /** One method at one bandwidth and deadline (Fig. 6). */
-export interface MethodCell {
+interface MethodCell {
   method: 'edgent' | 'device-only' | 'edge-only' | 'partition-only' | 'exit-only';
   bandwidthBps: number;
   deadlineMs: number;

@@ -14,8 +14,9 @@ const docs = readdirSync(docsDir).filter((f) => f.endsWith('.md'));
 /** The `code` spans of a markdown text. */
 const codeSpans = (text: string) => [...text.matchAll(/`([^`\n]+)`/g)].map((m) => m[1] as string);
 
-/** A span that names a file or folder of the repository: a path under one of its top folders. */
-const TOP = /^(apps|packages|models|docs|e2e|bench|scripts|traces)\//;
+/** A span that names a file or folder of the repository: under one of its top folders, or a file at its root. */
+const TOP =
+  /^(apps|packages|models|docs|e2e|bench|scripts|traces)\/|^[\w.-]+\.(json|yaml|md|ts|mjs|sh)$/;
 
 /** A span that names code: `Name`, `Class.method`, `function`. */
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/;
@@ -56,7 +57,10 @@ describe('docs/', () => {
     const src = sources();
     // Names of code: camelCase or PascalCase with a capital inside, or Class.member.
     const names = codeSpans(text).filter(
-      (s) => IDENTIFIER.test(s) && (/[a-z][A-Z]/.test(s) || s.includes('.') || /^[A-Z]/.test(s)),
+      (s) =>
+        IDENTIFIER.test(s) &&
+        !TOP.test(s) &&
+        (/[a-z][A-Z]/.test(s) || s.includes('.') || /^[A-Z]/.test(s)),
     );
     const undefinedNames = names.filter((n) =>
       n.split('.').some((part) => !new RegExp(`\\b${part}\\b`).test(src)),

@@ -22,7 +22,7 @@ const modelDir = fileURLToPath(new URL('../../../models/b-alexnet-fmnist/', impo
 const profile = `${modelDir}profiles/edge.json`;
 
 /** The shipped model's id and hash, as a device says hello with them. */
-export const shippedModel: { id: string; hash: string } = (() => {
+const shippedModel: { id: string; hash: string } = (() => {
   const manifest = JSON.parse(readFileSync(`${modelDir}manifest.json`, 'utf8')) as {
     id: string;
     hash: string;

@@ -24,7 +24,7 @@ export interface EdgeMetrics {
 }
 
 /** What the scrape-time gauges read. */
-export interface MetricSources {
+interface MetricSources {
   /** Requests received from devices and not yet answered. */
   inFlight: () => number;
   /** Of those, waiting for a worker. */

@@ -154,7 +154,7 @@ export async function serve(options: EdgeOptions, listen: ListenOptions): Promis
  * closes the app. Resolves true when all of that finished in time; false
  * when the time ran out first (the caller exits anyway).
  */
-export async function shutDown(
+async function shutDown(
   app: FastifyInstance,
   extraServers: (HttpsServer | undefined)[],
   timeoutMs: number,

@@ -44,7 +44,7 @@ export interface InferenceJob {
 }
 
 /** What the pool answers. */
-export interface InferenceOutcome {
+interface InferenceOutcome {
   scores: Float32Array;
   shape: number[];
   queueMs: number;
@@ -59,7 +59,7 @@ interface Coded {
 }
 
 /** Limits of one session. */
-export interface SessionLimits {
+interface SessionLimits {
   maxPayloadBytes: number;
   maxInFlight: number;
   requestTimeoutMs: number;

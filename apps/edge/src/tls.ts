@@ -44,7 +44,7 @@ export function lanAddresses(): string[] {
 }
 
 /** localhost, this host's name, 127.0.0.1 and every LAN (IPv4) address. */
-export function hostSubjectNames(lan: readonly string[] = lanAddresses()): SubjectNames {
+function hostSubjectNames(lan: readonly string[] = lanAddresses()): SubjectNames {
   const dns = ['localhost'];
   const host = hostname();
   if (host && !dns.includes(host)) dns.push(host);

@@ -8,7 +8,7 @@ import type { Engine } from './session/engine';
  * path timed in this page with the same `timeJobs` as Node, through the
  * device queue so nothing else runs meanwhile.
  */
-export interface BenchHook {
+interface BenchHook {
   /** Resolves when the page is ready (model loaded, device profiled). */
   ready: Promise<void>;
   backend: () => string;

@@ -7,7 +7,7 @@ import {
   registerWasmTrainingKernels,
   stockConv2DBackpropInputConfig,
 } from '../src/kernels';
-import { type Input, randomValues, runKernelOn, size } from './kernel-helpers';
+import { randomValues, runKernelOn, size } from './kernel-helpers';
 
 type Shape4 = [number, number, number, number];
 type Padding = 'same' | 'valid' | [[0, 0], [number, number], [number, number], [0, 0]];

@@ -6,7 +6,7 @@ import {
   registerWasmTrainingKernels,
   stockMaxPoolGradConfig,
 } from '../src/kernels';
-import { type Input, randomValues, runKernelOn, size } from './kernel-helpers';
+import { randomValues, runKernelOn, size } from './kernel-helpers';
 
 type Shape4 = [number, number, number, number];
 type Padding = 'same' | 'valid' | number;

@@ -3,6 +3,7 @@ import {
   bAlexNet,
   describeModel,
   describePath,
+  type ExitSpec,
   FEATURE_NAMES,
   type ModelSpec,
   tinyMultiExit,
@@ -65,15 +66,13 @@ describe('model as data', () => {
 
   it('rejects malformed specs with the reason', () => {
     const base = tinyMultiExit();
+    const [first, second] = base.exits as [ExitSpec, ExitSpec];
     const dup: ModelSpec = {
       ...base,
-      exits: [
-        { ...base.exits[0]!, branch: [{ kind: 'dense', name: 'c1', units: 3 }] },
-        base.exits[1]!,
-      ],
+      exits: [{ ...first, branch: [{ kind: 'dense', name: 'c1', units: 3 }] }, second],
     };
     expect(() => validateSpec(dup)).toThrow(/"c1" is used twice/);
-    const unordered: ModelSpec = { ...base, exits: [base.exits[1]!, base.exits[0]!] };
+    const unordered: ModelSpec = { ...base, exits: [second, first] };
     expect(() => validateSpec(unordered)).toThrow(/ordered by depth/);
     const wrongClasses: ModelSpec = { ...base, classes: 4 };
     expect(() => validateSpec(wrongClasses)).toThrow(/expected \[4\]/);

@@ -13,28 +13,22 @@ import {
   type MessageType,
 } from '../src/index';
 
-export const SEED = 20_240_611;
+const SEED = 20_240_611;
 
 /** Options for fc.assert: seeded, with `numRuns` runs. */
 export function runs(numRuns: number): fc.Parameters<unknown> {
   return { seed: SEED, numRuns };
 }
 
-export const MESSAGE_TYPES: readonly MessageType[] = [
-  'request',
-  'result',
-  'error',
-  'probe',
-  'probeReply',
-];
-export const DTYPES: readonly DType[] = ['float32', 'float16', 'int8', 'uint8', 'jpeg'];
+const MESSAGE_TYPES: readonly MessageType[] = ['request', 'result', 'error', 'probe', 'probeReply'];
+const DTYPES: readonly DType[] = ['float32', 'float16', 'int8', 'uint8', 'jpeg'];
 
 const U32_MAX = 0xffff_ffff;
 const F32_MIN_SUBNORMAL = 2 ** -149;
 const F32_MAX = 3.4028234663852886e38;
 
 /** Small shapes (rank 0..6, dims 0..5), or large-dim shapes with a zero dim (no elements). */
-export const shapeArb: fc.Arbitrary<number[]> = fc.oneof(
+const shapeArb: fc.Arbitrary<number[]> = fc.oneof(
   { weight: 4, arbitrary: fc.array(fc.integer({ min: 0, max: 5 }), { maxLength: MAX_RANK }) },
   {
     weight: 1,
@@ -54,7 +48,7 @@ const hex = (bytes: Uint8Array): string =>
 const f32NonNegative = fc.float({ min: 0, max: F32_MAX, noNaN: true });
 
 /** Frames encodeFrame accepts, of the given shapes, with float32-exact scale and timings. */
-export function framesOf(shapes: fc.Arbitrary<number[]>): fc.Arbitrary<Frame> {
+function framesOf(shapes: fc.Arbitrary<number[]>): fc.Arbitrary<Frame> {
   return fc
     .record({
       type: fc.constantFrom(...MESSAGE_TYPES),

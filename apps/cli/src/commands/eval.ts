@@ -263,11 +263,7 @@ function printCuts(measured: Measured): void {
 }
 
 /** One row per exit: where it branches, accuracy, FLOPs, parameters, bytes at the branch point. */
-export function exitTable(
-  spec: ModelSpec,
-  exits: ExitAccuracy[],
-  recorded?: ExitAccuracy[],
-): string {
+function exitTable(spec: ModelSpec, exits: ExitAccuracy[], recorded?: ExitAccuracy[]): string {
   const head = [
     'exit',
     'branches after',
@@ -303,7 +299,7 @@ export function exitTable(
 }
 
 /** One row per layer of the model (trunk, then branches): shape, output bytes, FLOPs, parameters, exits using it. */
-export function layerTable(spec: ModelSpec): string {
+function layerTable(spec: ModelSpec): string {
   const t = new Table({
     head: ['layer', 'kind', 'output shape', 'output bytes', 'FLOPs', 'params', 'on exits'],
     style: { head: [], border: [] },

@@ -27,7 +27,7 @@ import { liveTable, runLive } from '../live';
 import { modelFiles, plannerPaths, readManifest, readProfile } from '../model-inputs';
 import { defaultModelDir, repoRoot } from '../paths';
 import { logGrid, sweep } from '../sweep';
-import { durationOption, parseDuration, parseRate, RATE_FORMS } from '../units';
+import { durationOption, parseRate, RATE_FORMS } from '../units';
 import { UsageError } from './train';
 
 interface ReplayFlags {

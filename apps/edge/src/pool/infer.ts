@@ -34,7 +34,7 @@ export interface SliceOutput {
  * Checks exit, partition, dtype and shape against the model's exit paths. Throws an EdgeError
  * whose message names the value received and the valid ones.
  */
-export function checkInput(modelId: string, paths: readonly ExitPath[], input: SliceInput): void {
+function checkInput(modelId: string, paths: readonly ExitPath[], input: SliceInput): void {
   const { exit, partition, dtype, shape } = input;
   const path = Number.isInteger(exit) ? paths[exit] : undefined;
   if (path === undefined) {

@@ -9,12 +9,12 @@ import {
 import type { FastifyPluginAsync } from 'fastify';
 
 /** Largest `n` of `GET /api/gallery`. */
-export const GALLERY_MAX = 100;
+const GALLERY_MAX = 100;
 /** `n` when the query does not say. */
-export const GALLERY_DEFAULT = 24;
+const GALLERY_DEFAULT = 24;
 
 /** One test image as the page receives it. */
-export interface GalleryItem {
+interface GalleryItem {
   index: number;
   /** True class index. */
   label: number;

@@ -4,7 +4,7 @@ import 'uplot/dist/uPlot.min.css';
 import type { HistoryEvent } from '../session/history';
 
 /** One line of a chart. */
-export interface ChartSeries {
+interface ChartSeries {
   label: string;
   color: string;
   /** Draw as steps (plans) instead of lines. */

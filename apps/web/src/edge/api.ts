@@ -9,7 +9,7 @@ export type { TraceSummary };
  */
 
 /** An HTTP answer that was not what the page needs, with the edge's code when it sent one. */
-export class EdgeApiError extends Error {
+class EdgeApiError extends Error {
   constructor(
     readonly code: string,
     message: string,

@@ -30,7 +30,7 @@ export const DEFAULT_LINK_FORM: LinkForm = Object.freeze({
 });
 
 /** Bounds the form accepts: the edge's own (LINK_LIMITS of @edgent/protocol), in the form's units. */
-export const LINK_LIMITS = Object.freeze({
+const LINK_LIMITS = Object.freeze({
   minRateKbps: EDGE_LINK_LIMITS.minRateBps / 1000,
   maxRateKbps: EDGE_LINK_LIMITS.maxRateBps / 1000,
   maxDelayMs: EDGE_LINK_LIMITS.maxDelayMs,

@@ -76,11 +76,7 @@ export function centreSquare(
 }
 
 /** Image types an upload may have (what createImageBitmap decodes everywhere the page runs). */
-export const UPLOAD_TYPES: readonly string[] = Object.freeze([
-  'image/png',
-  'image/jpeg',
-  'image/webp',
-]);
+const UPLOAD_TYPES: readonly string[] = Object.freeze(['image/png', 'image/jpeg', 'image/webp']);
 
 /** Whether a file of this MIME type (and name) is one the page reads. */
 export function isUploadType(type: string, name = ''): boolean {

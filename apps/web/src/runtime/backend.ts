@@ -28,7 +28,7 @@ export const BACKEND_PRIORITY: readonly BackendName[] = Object.freeze([
  * Where the build copies tfjs-backend-wasm's .wasm files (vite.config.ts): a folder named for
  * the package's version, which the edge serves as immutable.
  */
-export const WASM_PATH = `${import.meta.env?.BASE_URL ?? '/'}tfjs-wasm/${wasmPackage.version}/`;
+const WASM_PATH = `${import.meta.env?.BASE_URL ?? '/'}tfjs-wasm/${wasmPackage.version}/`;
 
 /** The backends this runtime can start, in priority order. */
 export function availableBackends(caps: Capabilities): BackendName[] {

@@ -15,7 +15,7 @@ import {
 import { profileProgress, profileSettingsFor } from '../runtime/profile-settings';
 
 /** Lets the browser render (and paint, when a frame is due) between profiling rounds. */
-export function yieldToBrowser(): Promise<void> {
+function yieldToBrowser(): Promise<void> {
   return new Promise((resolve) => {
     const done = () => resolve();
     // rAF does not fire in a hidden tab; the timeout keeps profiling going there.

@@ -13,7 +13,7 @@ import type { SweepRow } from './sweep';
 export type Mode = 'static' | 'dynamic';
 
 /** What the person set. */
-export interface Settings {
+interface Settings {
   deadlineMs: number;
   encoding: Encoding;
   mode: Mode;
@@ -43,7 +43,7 @@ export interface ShownInput {
 }
 
 /** The last answer. */
-export interface ShownResult {
+interface ShownResult {
   request: number;
   label: number;
   className: string;
@@ -97,7 +97,7 @@ export interface AnswerRecord {
 }
 
 /** Whether the page runs in a secure context, and what that gives. */
-export interface ContextState {
+interface ContextState {
   /** window.isSecureContext: HTTPS or localhost. */
   secure: boolean;
   /** getUserMedia exists (secure contexts only). */
@@ -108,7 +108,7 @@ export interface ContextState {
   httpsUrl?: string;
 }
 
-export interface ProfileState {
+interface ProfileState {
   status: 'idle' | 'profiling' | 'ready' | 'failed';
   /** 0..100 while profiling. */
   progress: number;
@@ -118,7 +118,7 @@ export interface ProfileState {
   error?: string;
 }
 
-export interface LinkState {
+interface LinkState {
   bps?: number;
   rttMs?: number;
   /** The setting the edge confirmed, as text. */

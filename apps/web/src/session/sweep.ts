@@ -19,7 +19,7 @@ export const SWEEP_METHODS = [
 export type SweepMethod = (typeof SWEEP_METHODS)[number];
 
 /** One method at one preset. */
-export interface SweepCell {
+interface SweepCell {
   /** Edgent as measured; the baselines as predicted (they were not run). */
   basis: 'measured' | 'predicted';
   requests: number;

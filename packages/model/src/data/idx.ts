@@ -41,7 +41,7 @@ export function isGzip(bytes: Uint8Array): boolean {
  * Inflates `bytes` if they are gzipped, else returns them unchanged.
  * `name` is used in the error if the gzip stream is corrupt or cut short.
  */
-export function maybeGunzip(bytes: Uint8Array, name: string): Uint8Array {
+function maybeGunzip(bytes: Uint8Array, name: string): Uint8Array {
   if (!isGzip(bytes)) return bytes;
   try {
     return gunzipSync(bytes);

@@ -25,7 +25,7 @@ export function stockMaxPoolGradConfig(): KernelConfig | undefined {
  * -Infinity (all NaN or -Infinity) routes nothing. One image at a time is
  * summed in float64 in the cpu kernel's order, so dx equals cpu's bit for bit.
  */
-export function routeMaxPoolGradient(
+function routeMaxPoolGradient(
   x: ArrayLike<number>,
   dy: ArrayLike<number>,
   dx: Float32Array,
