@@ -15,11 +15,11 @@ import { parseArgs } from 'node:util';
 import { EdgeClient, type EdgeReply } from '@edgent/device';
 import {
   describeMachine,
+  inputTensor,
   loadFashionMnist,
   modelFromWeights,
   readModelDir,
   runSlice,
-  tf,
   useBackend,
 } from '@edgent/model/node';
 import { encodeTensor, wsChannel } from '@edgent/protocol';
@@ -55,14 +55,14 @@ async function makeRequest() {
   const { manifest, weights } = await readModelDir(modelDir);
   const { images } = loadFashionMnist({ split: 'test', limit: 1 });
   if (partition === 0) {
-    const payload = Uint8Array.from(images, (v) => Math.round(v * 255));
+    const payload = images;
     return {
       manifest,
       fields: { exit, partition, dtype: 'uint8' as const, shape: [1, 28, 28, 1], payload },
     };
   }
   const model = modelFromWeights(manifest.architecture, weights);
-  const head = runSlice(model, exit, 0, partition, tf.tensor(images, [1, 28, 28, 1]));
+  const head = runSlice(model, exit, 0, partition, inputTensor(manifest.architecture, images));
   const values = (await head.data()) as Float32Array;
   return { manifest, fields: { exit, partition, ...encodeTensor(values, head.shape, 'float32') } };
 }

@@ -347,7 +347,7 @@ async function knownScores(url: string): Promise<number[][]> {
   for (const partition of [0, 3, 9]) {
     const payload =
       partition === 0
-        ? Uint8Array.from(images, (v) => Math.round(v * 255))
+        ? images
         : new Uint8Array(
             Float32Array.from(
               { length: shapeAt(path, partition).reduce((a, b) => a * b, 1) },

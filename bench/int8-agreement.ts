@@ -26,6 +26,7 @@ import {
   describeModel,
   disposeModel,
   type ExitPath,
+  inputTensor,
   loadFashionMnist,
   type MultiExitModel,
   modelFromWeights,
@@ -204,10 +205,9 @@ async function measure(
   const model = modelFromWeights(manifest.architecture, weights);
   const paths = describeModel(model.spec);
   const data = loadFashionMnist({ split: 'test', limit: to });
-  const side = [data.height, data.width, data.channels];
   const imageSize = data.height * data.width * data.channels;
   const images = (start: number, n: number) =>
-    tf.tensor(data.images.subarray(start * imageSize, (start + n) * imageSize), [n, ...side]);
+    inputTensor(model.spec, data.images.subarray(start * imageSize, (start + n) * imageSize));
   const perPartition = () => paths.map((path) => path.layers.map(() => ({ int8: 0, float16: 0 })));
   const counts: Counts = {
     images: to - from,

@@ -79,7 +79,6 @@ export async function makeCameraModelFixtures(): Promise<CameraModelFixtures | u
   const model = m.modelFromWeights(full.architecture, weights);
   const indices = Array.from({ length: data.count }, (_, i) => i);
   const { x, y } = m.gatherBatch(data, indices);
-  const pixels = x.dataSync();
   const probs = m.tf.tidy(() =>
     m.runAllExits(model, x).map((logits) => m.tf.softmax(logits).arraySync() as number[][]),
   );
@@ -99,12 +98,14 @@ export async function makeCameraModelFixtures(): Promise<CameraModelFixtures | u
   }
   mkdirSync(dir, { recursive: true });
   const side = data.width;
-  const per = side * side * 3;
+  // The frame's own bytes, as gatherBatch composed them for the model.
   const frame = (index: number): RgbImage => ({
     width: side,
     height: side,
-    rgb: Uint8Array.from(pixels.subarray(index * per, (index + 1) * per), (v) =>
-      Math.round(v * 255),
+    rgb: m.composeFrame(
+      data.images.subarray(index * 784, (index + 1) * 784),
+      m.TEST_COMPOSITION,
+      m.frameSeed(m.TEST_COMPOSITION, index),
     ),
   });
   const frames: FrameImage[] = [...chosen.entries()]

@@ -90,9 +90,7 @@ export async function makeFixtures(): Promise<Fixtures> {
   const gray = (index: number): GrayImage => {
     const pixels = new Uint8Array(side * data.width);
     const offset = index * pixels.length;
-    for (let p = 0; p < pixels.length; p++) {
-      pixels[p] = Math.round(255 * (data.images[offset + p] ?? 0));
-    }
+    pixels.set(data.images.subarray(offset, offset + pixels.length));
     return { width: data.width, height: side, pixels };
   };
   const images: TestImage[] = [...chosen.entries()]

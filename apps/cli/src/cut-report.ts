@@ -4,11 +4,13 @@
  * bottleneck changes the class.
  */
 import {
+  composeFrame,
   type Dataset,
   describeModel,
   encodeJpeg,
   FRAME_JPEG_QUALITY,
   type FrameBytes,
+  frameSeed,
   gatherBatch,
   type ModelSpec,
   type MultiExitModel,
@@ -25,22 +27,13 @@ const quantile = (sorted: number[], q: number) =>
 /** JPEG sizes (at the quality devices send) of every frame of a composed data set. */
 export function frameBytes(data: Dataset, onBatch?: (done: number) => void): FrameBytes {
   const sizes: number[] = [];
-  const { width, height } = data;
-  for (let from = 0; from < data.count; from += 250) {
-    const to = Math.min(data.count, from + 250);
-    const { x, y } = gatherBatch(
-      data,
-      Array.from({ length: to - from }, (_, i) => from + i),
-    );
-    const values = x.dataSync();
-    tf.dispose([x, y]);
-    const per = width * height * 3;
-    for (let i = 0; i < to - from; i++) {
-      const rgb = new Uint8Array(per);
-      for (let k = 0; k < per; k++) rgb[k] = Math.round((values[i * per + k] as number) * 255);
-      sizes.push(encodeJpeg(rgb, width, height, FRAME_JPEG_QUALITY).length);
-    }
-    onBatch?.(to);
+  const { width, height, composition } = data;
+  if (!composition) throw new RangeError('frame sizes are measured on a composed data set');
+  for (let i = 0; i < data.count; i++) {
+    const item = data.images.subarray(i * 784, (i + 1) * 784);
+    const rgb = composeFrame(item, composition, frameSeed(composition, i));
+    sizes.push(encodeJpeg(rgb, width, height, FRAME_JPEG_QUALITY).length);
+    if ((i + 1) % 250 === 0 || i + 1 === data.count) onBatch?.(i + 1);
   }
   sizes.sort((a, b) => a - b);
   return {

@@ -21,9 +21,7 @@ export interface Input {
 export function testInputs(n: number, input: readonly number[]): Input[] {
   const { images, labels } = loadFashionMnist({ split: 'test', limit: n });
   return Array.from({ length: Math.min(n, labels.length) }, (_, i) => {
-    const grey = Uint8Array.from(images.subarray(784 * i, 784 * (i + 1)), (v) =>
-      Math.round(v * 255),
-    );
+    const grey = images.subarray(784 * i, 784 * (i + 1));
     const colour = input[2] === 3;
     return {
       name: colour ? `test frame ${i}` : `test[${i}]`,

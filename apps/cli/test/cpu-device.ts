@@ -16,7 +16,5 @@ export function openCpuDevice(edge: string): Promise<OpenDevice> {
 /** The first `n` Fashion-MNIST test images as model-input bytes. */
 export function testPixels(n: number): Uint8Array[] {
   const { images } = loadFashionMnist({ split: 'test', limit: n });
-  return Array.from({ length: n }, (_, i) =>
-    Uint8Array.from(images.subarray(i * 784, (i + 1) * 784), (v) => Math.round(v * 255)),
-  );
+  return Array.from({ length: n }, (_, i) => images.subarray(i * 784, (i + 1) * 784));
 }

@@ -72,8 +72,7 @@ describe('edgent serve and edgent device', () => {
       const png = new PNG({ width: 112, height: 112 });
       for (let y = 0; y < 112; y++) {
         for (let x = 0; x < 112; x++) {
-          const v =
-            255 - Math.round(255 * (images[Math.floor(y / 4) * 28 + Math.floor(x / 4)] ?? 0));
+          const v = 255 - (images[Math.floor(y / 4) * 28 + Math.floor(x / 4)] ?? 0);
           png.data.set([v, v, v, 255], 4 * (y * 112 + x));
         }
       }

@@ -8,6 +8,7 @@ import {
   encodeJpeg,
   encodeWeights,
   initialWeights,
+  inputTensor,
   type ModelSpec,
   modelFromWeights,
   runSlice,
@@ -78,10 +79,7 @@ describe('an edge with several models', () => {
     const model = modelFromWeights(rgb, weights);
     const decoded = decodeJpeg(jpeg, { width: 16, height: 16 }).rgb;
     for (const path of describeModel(rgb)) {
-      const x = tf.tensor(
-        Float32Array.from(decoded, (v) => v / 255),
-        [1, 16, 16, 3],
-      );
+      const x = inputTensor(rgb, decoded);
       const want = runSlice(model, path.exit, 0, path.layers.length, x);
       const got = await pool.run(request({ exit: path.exit }));
       const w = want.dataSync();

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import {
   describeModel,
   disposeModel,
+  inputTensor,
   loadFashionMnist,
   type MultiExitModel,
   modelFromWeights,
@@ -20,7 +21,7 @@ import { InferencePool, type InferenceRequest } from '../src/pool/index.js';
 
 const BATCH = 3;
 let model: MultiExitModel;
-let images: Float32Array; // BATCH Fashion-MNIST test images in [0, 1]
+let images: Uint8Array; // BATCH Fashion-MNIST test images, raw bytes
 let pool: InferencePool; // 2 workers, backend 'auto' (wasm here: tfjs-node is not installed)
 let small: InferencePool; // 1 worker on 'cpu', maxQueue 1: queue limits, aborts, close
 
@@ -50,16 +51,9 @@ const pathLength = (exit: number) => describeModel(model.spec)[exit]?.layers.len
 
 /** The raw images as the device sends them at partition 0: uint8 pixels 0..255, `copies` times. */
 function rawRequest(exit: number, copies = 1): InferenceRequest {
-  const values = new Float32Array(images.length * copies);
-  for (let c = 0; c < copies; c++) values.set(images, c * images.length);
-  const shape = [BATCH * copies, 28, 28, 1];
-  return {
-    exit,
-    partition: 0,
-    dtype: 'uint8',
-    shape,
-    payload: encodeTensor(values, shape, 'uint8').payload,
-  };
+  const payload = new Uint8Array(images.length * copies);
+  for (let c = 0; c < copies; c++) payload.set(images, c * images.length);
+  return { exit, partition: 0, dtype: 'uint8', shape: [BATCH * copies, 28, 28, 1], payload };
 }
 
 /** Layers [0, p) of the exit run here, and their output encoded as `dtype`. */
@@ -69,7 +63,7 @@ function headRequest(
   dtype: TensorDType = 'float32',
 ): InferenceRequest {
   if (partition === 0 && dtype === 'uint8') return rawRequest(exit);
-  const x = tf.tensor(images, [BATCH, 28, 28, 1]);
+  const x = inputTensor(model.spec, images);
   const head = runSlice(model, exit, 0, partition, x);
   const encoded = encodeTensor(head.dataSync() as Float32Array, head.shape, dtype);
   tf.dispose([x, head]);
@@ -78,7 +72,7 @@ function headRequest(
 
 /** The whole path of `exit`, run here: what every partition must give back. */
 function wholePath(exit: number): Float32Array {
-  const x = tf.tensor(images, [BATCH, 28, 28, 1]);
+  const x = inputTensor(model.spec, images);
   const y = runSlice(model, exit, 0, pathLength(exit), x);
   const scores = y.dataSync() as Float32Array;
   tf.dispose([x, y]);
@@ -189,7 +183,7 @@ describe('InferencePool', () => {
       [{ partition: -1 }, 'EDGENT_ERR_BAD_PARTITION'],
       [{ shape: [BATCH, 14, 14, 1] }, 'EDGENT_ERR_BAD_INPUT_SHAPE'],
       [{ shape: [0, 28, 28, 1], payload: new Uint8Array(0) }, 'EDGENT_ERR_BAD_INPUT_SHAPE'],
-      [{ partition: 3 }, 'EDGENT_ERR_BAD_INPUT_SHAPE'], // raw image where a feature map goes
+      [{ partition: 3 }, 'EDGENT_ERR_BAD_DTYPE'], // a raw (uint8) image where a feature map goes
       [{ dtype: 'int16' as DType }, 'EDGENT_ERR_BAD_DTYPE'],
       [{ payload: good.payload.subarray(1) }, 'EDGENT_ERR_TENSOR_SHAPE_MISMATCH'],
       [{ dtype: 'float32' }, 'EDGENT_ERR_TENSOR_SHAPE_MISMATCH'], // 1 byte per value, not 4

@@ -16,6 +16,7 @@ import {
   encodeJpeg,
   FRAME_JPEG_QUALITY,
   frameSeed,
+  inputTensor,
   loadFashionMnist,
   type ModelManifest,
   type MultiExitModel,
@@ -70,9 +71,7 @@ function inputsOf(manifest: ModelManifest): Uint8Array[] {
   const n = colour ? 50 : 10;
   const { images } = loadFashionMnist({ split: 'test', limit: n });
   return Array.from({ length: n }, (_, i) => {
-    const grey = Uint8Array.from(images.subarray(784 * i, 784 * (i + 1)), (v) =>
-      Math.round(v * 255),
-    );
+    const grey = images.subarray(784 * i, 784 * (i + 1));
     return colour ? composeFrame(grey, TEST_COMPOSITION, frameSeed(TEST_COMPOSITION, i)) : grey;
   });
 }
@@ -98,18 +97,12 @@ describe.each(shipped)('co-inference on the shipped model in %s', (dir) => {
         const decoded = jpeg ? decodeJpeg(jpeg, { width, height }).rgb : undefined;
         for (const path of describeModel(spec)) {
           const n = path.layers.length;
-          const x = tf.tensor(
-            Float32Array.from(pixels, (v) => v / 255),
-            [1, ...spec.input],
-          );
+          const x = inputTensor(spec, pixels);
           const reference = runSlice(model, path.exit, 0, n, x);
           const want = reference.dataSync() as Float32Array;
           let wantAtZero = want;
           if (decoded) {
-            const xj = tf.tensor(
-              Float32Array.from(decoded, (v) => v / 255),
-              [1, ...spec.input],
-            );
+            const xj = inputTensor(spec, decoded);
             const r0 = runSlice(model, path.exit, 0, n, xj);
             wantAtZero = (r0.dataSync() as Float32Array).slice();
             tf.dispose([xj, r0]);

@@ -11,6 +11,7 @@ import {
   type DeviceProfile,
   describeModel,
   disposeModel,
+  inputTensor,
   loadFashionMnist,
   type ModelManifest,
   type MultiExitModel,
@@ -34,7 +35,7 @@ let url: string;
 let manifest: ModelManifest;
 let model: MultiExitModel;
 let dir: string;
-let images: Float32Array;
+let images: Uint8Array;
 let labels: Uint8Array;
 
 beforeAll(async () => {
@@ -75,7 +76,7 @@ const connect = (channel: Channel) =>
 
 /** The raw 0..255 pixels of the first `n` test images, as the device sends them at partition 0. */
 function rawPixels(n: number): Uint8Array {
-  return Uint8Array.from(images.subarray(0, n * 784), (v) => Math.round(v * 255));
+  return images.subarray(0, n * 784);
 }
 
 describe('/ws on the shipped model', () => {
@@ -97,7 +98,7 @@ describe('/ws on the shipped model', () => {
 
   it(`every exit and partition, ${IMAGES} test images: the same class as device-only and logits within 1e-4 (float32)`, async () => {
     const client = await connect(await open());
-    const x = tf.tensor(images, [IMAGES, 28, 28, 1]);
+    const x = inputTensor(model.spec, images);
     let checked = 0;
     try {
       for (const path of describeModel(model.spec)) {
@@ -230,7 +231,7 @@ describe('/ws on the shipped model', () => {
           r.plan.exit,
           0,
           device.paths[r.plan.exit]?.layers.length ?? 0,
-          tf.tensor(images.subarray(784 * i, 784 * (i + 1)), [1, 28, 28, 1]),
+          inputTensor(model.spec, images.subarray(784 * i, 784 * (i + 1))),
         )
           .argMax(1)
           .dataSync(),

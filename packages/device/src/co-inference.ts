@@ -1,6 +1,7 @@
 import {
   type DeviceSlowdown,
   describeModel,
+  inputTensor,
   type ModelManifest,
   type MultiExitModel,
   runSlice,
@@ -339,7 +340,7 @@ export class CoInference {
       : { deviceScale: chosen.input.deviceScale ?? 1, edgeExtraMs: chosen.input.edgeExtraMs ?? 0 };
     const n = this.paths[plan.exit]?.layers.length ?? 0;
     const bandwidth = this.link.bandwidth;
-    const x = tf.tidy(() => tf.div(tf.tensor(pixels, [1, ...model.spec.input], 'float32'), 255));
+    const x = inputTensor(model.spec, pixels);
     const t0 = this.options.now();
     let head: tf.Tensor | undefined;
     let values: Float32Array | undefined;

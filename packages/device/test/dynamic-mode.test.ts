@@ -1,4 +1,4 @@
-import { runSlice } from '@edgent/model';
+import { inputTensor, runSlice } from '@edgent/model';
 import { tf } from '@edgent/model/node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CoInference } from '../src/co-inference';
@@ -60,7 +60,7 @@ describe('CoInference with a given plan', () => {
     expect(m.device + m.upload + m.edge + m.download).toBeCloseTo(m.total, 9);
     expect(m.edge).toBeCloseTo(0.3, 5);
     // Same answer as the whole path on the device.
-    const x = tf.div(tf.tensor(image, [1, 12, 12, 1], 'float32'), 255);
+    const x = inputTensor(model.spec, image);
     const whole = runSlice(model, 1, 0, co.paths[1]?.layers.length ?? 0, x);
     const expected = whole.dataSync() as Float32Array;
     tf.dispose([x, whole]);

@@ -1,4 +1,10 @@
-import { describeModel, type ModelSpec, type MultiExitModel, runSlice } from '@edgent/model';
+import {
+  describeModel,
+  inputValues,
+  type ModelSpec,
+  type MultiExitModel,
+  runSlice,
+} from '@edgent/model';
 import { tf } from '@edgent/model/node';
 import {
   type Channel,
@@ -70,7 +76,7 @@ export function startFakeEdge(
     const n = describeModel(spec)[f.exit]?.layers.length ?? 0;
     const values =
       f.dtype === 'uint8'
-        ? Float32Array.from(f.payload, (v) => v / 255)
+        ? inputValues(f.payload)
         : decodeTensor({
             dtype: f.dtype,
             shape: f.shape,

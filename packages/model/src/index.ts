@@ -4,6 +4,7 @@ export { FASHION_MNIST_CLASSES } from './classes';
 export * from './device-profile';
 export { EdgentError } from './errors';
 export { FRAME_JPEG_QUALITY } from './frame';
+export { inputTensor, inputValues } from './input';
 export { bAlexNet, tinyMultiExit } from './models/b-alexnet';
 export { bConvNetCamera } from './models/b-convnet-camera';
 export * from './profile';

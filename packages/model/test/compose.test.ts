@@ -65,7 +65,7 @@ describe('composed camera frames', () => {
 
   it('make a data set that gathers 64x64x3 batches with the labels, the same each time', () => {
     const source = {
-      images: Float32Array.from({ length: 2 * 784 }, (_, i) => (item[i % 784] as number) / 255),
+      images: Uint8Array.from({ length: 2 * 784 }, (_, i) => item[i % 784] as number),
       labels: Uint8Array.from([3, 8]),
       count: 2,
       height: 28,

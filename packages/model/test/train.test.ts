@@ -21,7 +21,7 @@ import {
 /** Two easy classes of 12x12 images: bright top half vs bright bottom half, with noise. */
 function toyData(count: number, seed: number): Dataset {
   const rng = seededRng(seed);
-  const images = new Float32Array(count * 144);
+  const images = new Uint8Array(count * 144);
   const labels = new Uint8Array(count);
   for (let i = 0; i < count; i++) {
     const label = i % 3;
@@ -29,7 +29,7 @@ function toyData(count: number, seed: number): Dataset {
     for (let p = 0; p < 144; p++) {
       const row = Math.floor(p / 12);
       const lit = label === 0 ? row < 6 : label === 1 ? row >= 6 : p % 12 < 6;
-      images[i * 144 + p] = (lit ? 0.8 : 0.1) + 0.2 * rng();
+      images[i * 144 + p] = Math.round(255 * ((lit ? 0.75 : 0.1) + 0.2 * rng()));
     }
   }
   return {

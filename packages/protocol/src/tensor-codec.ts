@@ -9,8 +9,9 @@
  *   [min(min, 0), max(max, 0)] of the values, so 0 is exact (ReLU outputs and
  *   padding stay exactly 0); scale = range / 255, stored as float32. Every
  *   value is recovered within scale / 2 (up to float32 rounding).
- * - uint8: for raw images with values in [0, 1]: q = round(255 x value),
- *   clamped to 0..255; decoded as q / 255. Error at most 1/510 inside [0, 1].
+ * - uint8: raw image bytes, 0..255, as they are (values are rounded and
+ *   clamped to 0..255 when encoded). The model turns them into its input
+ *   (`inputValues` of @edgent/model); nothing here scales them.
  *
  * Pure: no I/O, no Node-only API.
  */
@@ -220,7 +221,7 @@ export function encodeTensor(
     case 'uint8': {
       const payload = new Uint8Array(n);
       for (let i = 0; i < n; i++) {
-        const q = Math.round(255 * (values[i] ?? 0));
+        const q = Math.round(values[i] ?? 0);
         payload[i] = Math.max(0, Math.min(255, q)); // NaN becomes 0 on the store
       }
       return { dtype, shape: shapeCopy, payload };
@@ -287,7 +288,7 @@ export function decodeTensor(tensor: TensorView): Float32Array {
     }
     case 'uint8': {
       const out = new Float32Array(n);
-      for (let i = 0; i < n; i++) out[i] = (payload[i] ?? 0) / 255;
+      for (let i = 0; i < n; i++) out[i] = payload[i] ?? 0;
       return out;
     }
   }

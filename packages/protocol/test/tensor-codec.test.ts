@@ -211,28 +211,28 @@ describe('int8', () => {
 });
 
 describe('uint8 (raw images)', () => {
-  it('k / 255 round-trips exactly for every k', () => {
-    const values = new Float32Array(256).map((_, k) => k / 255);
+  it('every byte k round-trips exactly, as it is (no scaling)', () => {
+    const values = new Float32Array(256).map((_, k) => k);
     const encoded = encodeTensor(values, [16, 16], 'uint8');
     expect([...encoded.payload]).toEqual([...Array(256).keys()]);
     expect(decodeTensor(encoded)).toEqual(values);
   });
 
-  it('values in [0, 1] come back within 1/510; outside they clamp, NaN becomes 0', () => {
+  it('values in [0, 255] come back within 1/2; outside they clamp, NaN becomes 0', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.float({ min: 0, max: 1, noNaN: true }), { maxLength: 64 }),
+        fc.array(fc.float({ min: 0, max: 255, noNaN: true }), { maxLength: 64 }),
         (list) => {
           const values = new Float32Array(list);
           const out = decodeTensor(encodeTensor(values, [values.length], 'uint8'));
           for (const [i, v] of values.entries()) {
-            expect(Math.abs((out[i] ?? Number.NaN) - v)).toBeLessThanOrEqual(1 / 510 + 2 ** -24);
+            expect(Math.abs((out[i] ?? Number.NaN) - v)).toBeLessThanOrEqual(0.5);
           }
         },
       ),
       runs(500),
     );
-    const { payload } = encodeTensor(new Float32Array([-0.5, 1.5, Number.NaN]), [3], 'uint8');
+    const { payload } = encodeTensor(new Float32Array([-0.6, 300, Number.NaN]), [3], 'uint8');
     expect([...payload]).toEqual([0, 255, 0]);
   });
 });

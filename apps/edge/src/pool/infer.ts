@@ -2,6 +2,7 @@
 import {
   decodeJpeg,
   type ExitPath,
+  inputValues,
   type MultiExitModel,
   runSlice,
   type Shape,
@@ -56,6 +57,12 @@ function checkInput(modelId: string, paths: readonly ExitPath[], input: SliceInp
       `dtype ${JSON.stringify(dtype)} is not one of ${Object.keys(DTYPE_CODES).join(', ')}`,
     );
   }
+  if (dtype === 'uint8' && partition !== 0) {
+    throw new EdgeError(
+      'EDGENT_ERR_BAD_DTYPE',
+      `a uint8 payload is the raw input image: it enters at partition 0, not partition ${partition}`,
+    );
+  }
   if (dtype === 'jpeg' && (partition !== 0 || path.layers[0]?.inputShape[2] !== 3)) {
     throw new EdgeError(
       'EDGENT_ERR_BAD_DTYPE',
@@ -92,11 +99,21 @@ export function runInput(
   checkInput(model.spec.id, paths, input);
   const end = (paths[input.exit] as ExitPath).layers.length;
   const t0 = now();
-  const x = tf.tensor(
-    input.dtype === 'jpeg' ? jpegValues(input) : decodeTensor(input),
-    [...input.shape],
-    'float32',
-  );
+  const count = input.shape.reduce((a, b) => a * b, 1);
+  if (input.dtype === 'uint8' && input.payload.length !== count) {
+    throw new EdgeError(
+      'EDGENT_ERR_TENSOR_SHAPE_MISMATCH',
+      `a uint8 payload of shape [${input.shape.join(', ')}] has ${count} bytes, got ${input.payload.length}`,
+    );
+  }
+  // Raw pixels (uint8, or a JPEG decoded) become the model's input by the model's own rule.
+  const values =
+    input.dtype === 'jpeg'
+      ? inputValues(jpegBytes(input))
+      : input.dtype === 'uint8'
+        ? inputValues(input.payload)
+        : decodeTensor(input);
+  const x = tf.tensor(values, [...input.shape], 'float32');
   const t1 = now();
   let y: tf.Tensor;
   try {
@@ -112,8 +129,8 @@ export function runInput(
   }
 }
 
-/** The values of a JPEG input: its RGB bytes over 255, checked against the frame's dims. */
-function jpegValues(input: SliceInput): Float32Array {
+/** The RGB bytes of a JPEG input, checked against the frame's dims. */
+function jpegBytes(input: SliceInput): Uint8Array {
   const [, height = 0, width = 0] = input.shape;
   let decoded: { rgb: Uint8Array; width: number; height: number };
   try {
@@ -130,9 +147,7 @@ function jpegValues(input: SliceInput): Float32Array {
       `a jpeg payload is one image; the frame says [${input.shape.join(', ')}]`,
     );
   }
-  const out = new Float32Array(decoded.rgb.length);
-  for (let i = 0; i < out.length; i++) out[i] = (decoded.rgb[i] as number) / 255;
-  return out;
+  return decoded.rgb;
 }
 
 /** Runs every exit path once on a zero input, so the first request pays no start-up cost. */

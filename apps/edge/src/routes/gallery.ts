@@ -63,9 +63,7 @@ export function galleryRoutes(options: GalleryOptions = {}): FastifyPluginAsync 
     });
     const side = ds.width * ds.height;
     cached = Array.from({ length: ds.count }, (_, i) => {
-      const pixels = Uint8Array.from(ds.images.subarray(side * i, side * (i + 1)), (v) =>
-        Math.round(v * 255),
-      );
+      const pixels = ds.images.subarray(side * i, side * (i + 1));
       const label = ds.labels[i] as number;
       return {
         index: i,

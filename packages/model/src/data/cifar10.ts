@@ -48,7 +48,7 @@ export interface Cifar10Options extends LoadOptions {
 }
 
 /**
- * Decodes one CIFAR-10 binary batch into NHWC float images in [0, 1]. Pure.
+ * Decodes one CIFAR-10 binary batch into NHWC images of raw bytes (0..255). Pure.
  *
  * @param name used in error messages, usually the file path.
  * @param limit decode only the first `limit` records.
@@ -56,7 +56,7 @@ export interface Cifar10Options extends LoadOptions {
 export function parseCifar10Batch(bytes: Uint8Array, name = '<cifar10>', limit?: number): Dataset {
   const records = checkBatchSize(bytes.length, name);
   const count = Math.min(records, limit ?? records);
-  const images = new Float32Array(count * PIXELS);
+  const images = new Uint8Array(count * PIXELS);
   const labels = new Uint8Array(count);
   decodeRecords(bytes, name, count, images, labels, 0);
   return {
@@ -86,7 +86,7 @@ export function loadCifar10(options: Cifar10Options): Dataset {
   });
   const total = files.reduce((sum, f) => sum + f.records, 0);
   const count = Math.min(total, options.limit ?? total);
-  const images = new Float32Array(count * PIXELS);
+  const images = new Uint8Array(count * PIXELS);
   const labels = new Uint8Array(count);
   let done = 0;
   for (const { path, records } of files) {
@@ -126,7 +126,7 @@ function decodeRecords(
   bytes: Uint8Array,
   name: string,
   n: number,
-  images: Float32Array,
+  images: Uint8Array,
   labels: Uint8Array,
   at: number,
 ): void {
@@ -144,7 +144,7 @@ function decodeRecords(
     const out = (at + r) * PIXELS;
     for (let p = 0; p < PLANE; p++) {
       for (let c = 0; c < 3; c++) {
-        images[out + 3 * p + c] = (bytes[base + 1 + c * PLANE + p] ?? 0) / 255;
+        images[out + 3 * p + c] = bytes[base + 1 + c * PLANE + p] ?? 0;
       }
     }
   }

@@ -7,8 +7,11 @@ export type DatasetSplit = 'train' | 'test';
 
 /** Labelled images, as every loader in this folder returns them. */
 export interface Dataset {
-  /** Pixels in NHWC order: `count * height * width * channels` values in [0, 1]. */
-  images: Float32Array;
+  /**
+   * Raw pixels in NHWC order: `count * height * width * channels` bytes,
+   * 0..255 (`inputValues` makes them the model's input).
+   */
+  images: Uint8Array;
   /** One class index per image, each below `classNames.length`. */
   labels: Uint8Array;
   count: number;

@@ -20,7 +20,7 @@ export type FashionMnistOptions = LoadOptions;
 
 /**
  * Loads one split of Fashion-MNIST from its IDX files (each may be gzipped
- * or plain), as 28x28x1 images scaled to [0, 1].
+ * or plain), as 28x28x1 images of raw bytes (0..255).
  *
  * @example const test = loadFashionMnist({ split: 'test', limit: 1000 });
  */
@@ -47,9 +47,7 @@ export function loadFashionMnist(options: FashionMnistOptions): Dataset {
   const count = Math.min(imageCount, options.limit ?? imageCount);
   const labelData = (labels.data as Uint8Array).slice(0, count);
   checkLabels(labelData, FASHION_MNIST_CLASSES.length, labelsPath);
-  const pixels = images.data as Uint8Array;
-  const out = new Float32Array(count * SIDE * SIDE);
-  for (let i = 0; i < out.length; i++) out[i] = (pixels[i] ?? 0) / 255;
+  const out = (images.data as Uint8Array).slice(0, count * SIDE * SIDE);
   return {
     images: out,
     labels: labelData,

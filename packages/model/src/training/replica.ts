@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { composeFrame, frameSeed } from '../data/compose';
 import type { Dataset } from '../data/index';
+import { inputValues } from '../input';
 import { seededRng } from '../random';
 import { type MultiExitModel, modelFromWeights, weightValues } from '../run';
 import { type ModelSpec, weightShapes } from '../spec';
@@ -159,16 +160,14 @@ export function gatherBatch(
   const xs = new Float32Array(n * per);
   const ys = new Int32Array(n);
   const { composition } = data;
-  const item = new Uint8Array(28 * 28);
+  const itemBytes = 28 * 28;
   for (let i = 0; i < n; i++) {
     const k = indices[i] as number;
     if (composition) {
-      const src = data.images.subarray(k * item.length, (k + 1) * item.length);
-      for (let p = 0; p < item.length; p++) item[p] = Math.round((src[p] as number) * 255);
-      const frame = composeFrame(item, composition, frameSeed(composition, k, variant));
-      for (let p = 0; p < per; p++) xs[i * per + p] = (frame[p] as number) / 255;
+      const item = data.images.subarray(k * itemBytes, (k + 1) * itemBytes);
+      inputValues(composeFrame(item, composition, frameSeed(composition, k, variant)), xs, i * per);
     } else {
-      xs.set(data.images.subarray(k * per, (k + 1) * per), i * per);
+      inputValues(data.images.subarray(k * per, (k + 1) * per), xs, i * per);
     }
     ys[i] = data.labels[k] as number;
   }

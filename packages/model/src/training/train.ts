@@ -116,7 +116,7 @@ async function workerReplica(init: Extract<ToReplica, { type: 'init' }>): Promis
 /** The same dataset with its images in shared memory, so worker threads need no copy. */
 function shared(data: Dataset): Dataset {
   if (data.images.buffer instanceof SharedArrayBuffer) return data;
-  const images = new Float32Array(new SharedArrayBuffer(data.images.byteLength));
+  const images = new Uint8Array(new SharedArrayBuffer(data.images.byteLength));
   images.set(data.images);
   return { ...data, images, classNames: [...data.classNames] };
 }
