@@ -19,6 +19,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import packageJson from '../package.json' with { type: 'json' };
 import type { EdgeAddresses } from './banner.js';
 import { Connections } from './connection.js';
+import { installErrorHandler } from './error-handler.js';
 import { EdgeError } from './errors.js';
 import { listTraces, summariseTraces } from './link/traces.js';
 import { createMetrics } from './metrics.js';
@@ -114,6 +115,7 @@ export async function buildApp(options: EdgeOptions = {}): Promise<FastifyInstan
     allowedHosts: resolved.allowedHosts,
     allowedOrigins: resolved.allowedOrigins,
   };
+  installErrorHandler(app);
   guardRequests(app, policy);
   // Security headers on every answer: CSP, nosniff, no framing, no referrer, and cross-origin
   // isolation (COOP/COEP: SharedArrayBuffer for tfjs wasm threads). HSTS is left out: the
@@ -275,14 +277,10 @@ export async function buildApp(options: EdgeOptions = {}): Promise<FastifyInstan
   });
 
   // The served models: a summary of each (the default first), and each one's manifest.
-  app.get('/api/models', async (_request, reply) => {
+  app.get('/api/models', async () => {
     // Nothing to list when the default model cannot be read: say why.
     const first = models[0];
-    if (first?.error) {
-      const status = first.error.code === 'EDGENT_ERR_NO_MODEL' ? 404 : 500;
-      const error = status === 404 ? 'Not Found' : 'Internal Server Error';
-      return reply.code(status).send(errorBody(status, error, first.error));
-    }
+    if (first?.error) throw first.error;
     const ok = models.filter((m): m is CatalogEntry & { manifest: ModelManifest } => !!m.manifest);
     const answer: ModelsAnswer = {
       default: defaultId,
@@ -297,21 +295,16 @@ export async function buildApp(options: EdgeOptions = {}): Promise<FastifyInstan
     };
     return answer;
   });
-  app.get<{ Params: { id: string } }>('/api/models/:id', async (request, reply) => {
+  app.get<{ Params: { id: string } }>('/api/models/:id', async (request) => {
     const entry = models.find((m) => m.id === request.params.id);
     if (!entry) {
-      const missing = new EdgeError(
+      throw new EdgeError(
         'EDGENT_ERR_NO_MODEL',
         `this edge serves no model ${JSON.stringify(request.params.id)}; it serves ${models.map((m) => m.id).join(', ')}`,
       );
-      return reply.code(404).send(errorBody(404, 'Not Found', missing));
     }
     if (entry.manifest) return entry.manifest;
-    const error = entry.error as EdgeError;
-    const status = error.code === 'EDGENT_ERR_NO_MODEL' ? 404 : 500;
-    return reply
-      .code(status)
-      .send(errorBody(status, status === 404 ? 'Not Found' : 'Internal Server Error', error));
+    throw entry.error as EdgeError;
   });
 
   // Each model's files, for devices that run its head (manifest.json, weights.bin, profiles/),
@@ -391,10 +384,6 @@ async function readCatalog(dirs: string[]): Promise<CatalogEntry[]> {
       }
     }),
   );
-}
-
-function errorBody(statusCode: number, error: string, cause: EdgeError) {
-  return { statusCode, code: cause.code, error, message: cause.message };
 }
 
 const placeholder = `<!doctype html>

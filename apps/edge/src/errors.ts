@@ -1,3 +1,6 @@
+import { CodedError } from '@edgent/errors';
+import type { WireCode } from '@edgent/protocol';
+
 /**
  * Errors raised by the edge server. Each carries a stable `code`.
  *
@@ -37,38 +40,23 @@
  *   EDGENT_ERR_RATE_LIMITED        re-profiling asked for again too soon (HTTP 429)
  */
 
-/** Stable codes of {@link EdgeError}. */
-export type EdgeErrorCode =
-  | 'EDGENT_ERR_BAD_OPTION'
-  | 'EDGENT_ERR_NO_MODEL'
-  | 'EDGENT_ERR_BAD_MANIFEST'
-  | 'EDGENT_ERR_BUSY'
-  | 'EDGENT_ERR_CLOSED'
-  | 'EDGENT_ERR_ABORTED'
-  | 'EDGENT_ERR_WORKER_FAILED'
-  | 'EDGENT_ERR_BAD_DTYPE'
-  | 'EDGENT_ERR_MODEL_MISMATCH'
-  | 'EDGENT_ERR_BAD_EXIT'
-  | 'EDGENT_ERR_BAD_PARTITION'
-  | 'EDGENT_ERR_BAD_INPUT_SHAPE'
-  | 'EDGENT_ERR_BAD_WEIGHTS'
-  | 'EDGENT_ERR_HASH_MISMATCH'
-  | 'EDGENT_ERR_TENSOR_SHAPE_MISMATCH'
-  | 'EDGENT_ERR_TENSOR_BAD_QUANT'
-  | 'EDGENT_ERR_BAD_PROFILE'
-  | 'EDGENT_ERR_PROFILE_FAILED'
-  | 'EDGENT_ERR_BAD_LINK'
-  | 'EDGENT_ERR_NO_TRACE'
-  | 'EDGENT_ERR_TRACE_UNREADABLE'
-  | 'EDGENT_ERR_PORT_IN_USE';
+/**
+ * Stable codes of {@link EdgeError}: every code that crosses the wire (the
+ * registry of @edgent/protocol), and those that stay in the edge's process.
+ */
+export type EdgeErrorCode = WireCode | (typeof EDGE_LOCAL_CODES)[number];
+
+/** The edge's codes that never leave its process (start-up, and aborts it handles itself). */
+export const EDGE_LOCAL_CODES = [
+  'EDGENT_ERR_BAD_OPTION',
+  'EDGENT_ERR_ABORTED',
+  'EDGENT_ERR_PORT_IN_USE',
+] as const;
 
 /** An edge server error with a stable code a client or test can match on. */
-export class EdgeError extends Error {
-  readonly code: EdgeErrorCode;
-
+export class EdgeError extends CodedError<EdgeErrorCode> {
   constructor(code: EdgeErrorCode, message: string) {
-    super(message);
+    super(code, message);
     this.name = 'EdgeError';
-    this.code = code;
   }
 }

@@ -11,7 +11,8 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { hostname, networkInterfaces } from 'node:os';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { EdgeError } from './errors.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -106,40 +107,28 @@ function listed(origin: string | undefined, policy: AccessPolicy): boolean {
   return origin !== undefined && policy.allowedOrigins.includes(origin);
 }
 
-/** An error answer in the edge's shape. */
-function refuse(reply: FastifyReply, statusCode: number, code: string, message: string) {
-  const error = statusCode === 401 ? 'Unauthorized' : 'Forbidden';
-  return reply.code(statusCode).send({ statusCode, code, error, message });
-}
-
 /**
  * Installs the checks on every request of `app`: the Host allow-list first,
  * then, for admin routes, the token and the origin.
  */
 export function guardRequests(app: FastifyInstance, policy: AccessPolicy): void {
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', async (request) => {
     if (!hostAllowed(request.headers.host, policy)) {
       const name = hostNameOf(request.headers.host ?? '');
-      return refuse(
-        reply,
-        403,
+      throw new EdgeError(
         'EDGENT_ERR_HOST_NOT_ALLOWED',
         `this edge does not answer to host ${JSON.stringify(name)} (a DNS-rebinding guard); if that is its name, start it with --allow-host ${name}`,
       );
     }
     if (request.routeOptions.config?.admin !== true) return;
     if (!hasToken(request, policy.token)) {
-      return refuse(
-        reply,
-        401,
+      throw new EdgeError(
         'EDGENT_ERR_UNAUTHORIZED',
         'this route needs the edge token: Authorization: Bearer <token> or ?token=<token>',
       );
     }
     if (!originAllowed(request, policy)) {
-      return refuse(
-        reply,
-        403,
+      throw new EdgeError(
         'EDGENT_ERR_ORIGIN',
         `a page at ${request.headers.origin ?? 'another site'} may not call ${request.method} ${request.routeOptions.url}; allowed: the edge's own pages${policy.allowedOrigins.length > 0 ? ` and ${policy.allowedOrigins.join(', ')}` : ''} (--allow-origin)`,
       );

@@ -10,6 +10,7 @@ import {
 } from '@edgent/model/node';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
+import { installErrorHandler } from '../src/error-handler.js';
 import { buildApp } from '../src/index.js';
 import { type GalleryBody, galleryRoutes } from '../src/routes/gallery.js';
 
@@ -23,6 +24,7 @@ afterEach(async () => {
 async function serve(dir?: string): Promise<FastifyInstance> {
   const app = Fastify({ logger: false });
   apps.push(app);
+  installErrorHandler(app);
   await app.register(galleryRoutes(dir ? { dir } : {}));
   return app;
 }
@@ -87,7 +89,7 @@ describe('GET /api/gallery', () => {
       }
       const bad = await app.inject({ method: 'GET', url: '/api/gallery?frames=jpeg' });
       expect(bad.statusCode).toBe(400);
-      expect(bad.json().message).toBe('frames must be raw or composed, got "jpeg"');
+      expect(bad.json().message).toBe('frames must be one of raw, composed, got "jpeg"');
     },
   );
 

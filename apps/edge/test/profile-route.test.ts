@@ -14,6 +14,7 @@ import {
 import { writeModelDir } from '@edgent/model/node';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { installErrorHandler } from '../src/error-handler.js';
 import {
   type ProfileStatus,
   ProfileStore,
@@ -54,6 +55,7 @@ function storeOf(options: Partial<ProfileStoreOptions>): ProfileStore {
 async function serve(store: ProfileStore): Promise<FastifyInstance> {
   const app = Fastify({ logger: false });
   apps.push(app);
+  installErrorHandler(app);
   await app.register(
     profileRoutes({ get: (id) => (id === undefined ? store : undefined), all: () => [store] }),
   );

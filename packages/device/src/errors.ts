@@ -1,3 +1,5 @@
+import { CodedError } from '@edgent/errors';
+
 /**
  * Errors of the device side. Each carries a stable `code`; codes the edge
  * sends (in error frames and helloRefused) are passed through as they are.
@@ -15,12 +17,9 @@
  */
 
 /** A device-side error with a stable code. */
-export class DeviceError extends Error {
-  readonly code: string;
-
+export class DeviceError extends CodedError {
   constructor(code: string, message: string) {
-    super(message);
+    super(code, message);
     this.name = 'DeviceError';
-    this.code = code;
   }
 }

@@ -1,3 +1,5 @@
+import { CodedError } from '@edgent/errors';
+
 /**
  * Errors of the model package. Every error the package throws on bad input
  * is an EdgentError with a stable `code`:
@@ -12,11 +14,9 @@
  *   └── DatasetError: EDGENT_ERR_DATASET_*  dataset files missing, malformed or
  *                                    truncated, or bad loader options (data/errors.ts)
  */
-export class EdgentError extends Error {
-  readonly code: string;
+export class EdgentError extends CodedError {
   constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(code, message, options);
     this.name = 'EdgentError';
-    this.code = code;
   }
 }

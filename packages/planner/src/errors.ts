@@ -1,3 +1,5 @@
+import { CodedError } from '@edgent/errors';
+
 /**
  * Errors of the planner package. Every error the planner throws on bad input
  * is a PlannerError with a stable `code`:
@@ -12,11 +14,9 @@
  *   ├── EDGENT_ERR_BAD_TRACE          trace text that does not parse (the message names the line)
  *   └── EDGENT_ERR_BAD_CONFIG_MAP     a stored configuration map that is malformed
  */
-export class PlannerError extends Error {
-  readonly code: string;
+export class PlannerError extends CodedError {
   constructor(code: string, message: string) {
-    super(message);
+    super(code, message);
     this.name = 'PlannerError';
-    this.code = code;
   }
 }

@@ -1,3 +1,5 @@
+import { CodedError } from '@edgent/errors';
+
 /**
  * Errors of the protocol package. Decoders never throw on bad bytes or text:
  * they return `{ ok: false, error }` with a ProtocolError. Encoders throw a
@@ -51,11 +53,9 @@ export type ProtocolErrorCode =
   | 'EDGENT_ERR_CONTROL_INVALID';
 
 /** An error of the protocol package, with a stable `code`. */
-export class ProtocolError extends Error {
-  readonly code: ProtocolErrorCode;
+export class ProtocolError extends CodedError<ProtocolErrorCode> {
   constructor(code: ProtocolErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(code, message, options);
     this.name = 'ProtocolError';
-    this.code = code;
   }
 }

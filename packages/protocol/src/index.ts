@@ -12,6 +12,7 @@ export {
   type WebSocketLikeEvent,
   wsChannel,
 } from './channel';
+export { httpStatusOf, isWireCode, WIRE_CODES, type WireCode } from './codes';
 export {
   CONTROL_TYPES,
   type Control,

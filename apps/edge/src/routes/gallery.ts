@@ -1,3 +1,4 @@
+import { CodedError } from '@edgent/errors';
 import {
   composeFrame,
   DatasetError,
@@ -84,39 +85,31 @@ export function galleryRoutes(options: GalleryOptions = {}): FastifyPluginAsync 
   };
 
   return async (app) => {
-    app.get<{ Querystring: { n?: string; frames?: string } }>(
+    app.get<{ Querystring: { n: number; frames: 'raw' | 'composed' } }>(
       '/api/gallery',
-      async (request, reply) => {
-        const raw = request.query.n;
-        const frames = request.query.frames ?? 'raw';
-        if (frames !== 'raw' && frames !== 'composed') {
-          return reply.code(400).send({
-            statusCode: 400,
-            code: 'EDGENT_ERR_BAD_QUERY',
-            error: 'Bad Request',
-            message: `frames must be raw or composed, got ${JSON.stringify(frames)}`,
-          });
-        }
-        const n = raw === undefined ? GALLERY_DEFAULT : Number(raw);
-        if (!Number.isInteger(n) || n < 1 || n > GALLERY_MAX) {
-          return reply.code(400).send({
-            statusCode: 400,
-            code: 'EDGENT_ERR_BAD_QUERY',
-            error: 'Bad Request',
-            message: `n must be a whole number from 1 to ${GALLERY_MAX}, got ${JSON.stringify(raw)}`,
-          });
-        }
+      {
+        schema: {
+          querystring: {
+            type: 'object',
+            properties: {
+              n: { type: 'integer', minimum: 1, maximum: GALLERY_MAX, default: GALLERY_DEFAULT },
+              frames: { type: 'string', enum: ['raw', 'composed'], default: 'raw' },
+            },
+          },
+        },
+      },
+      async (request) => {
+        const { n, frames } = request.query;
         let items: GalleryItem[];
         try {
           items = frames === 'composed' ? loadComposed() : load();
         } catch (error) {
           if (!(error instanceof DatasetError)) throw error;
-          return reply.code(503).send({
-            statusCode: 503,
-            code: error.code,
-            error: 'Service Unavailable',
-            message: `the gallery needs the Fashion-MNIST test set: ${error.message}`,
-          });
+          throw new CodedError(
+            error.code,
+            `the gallery needs the Fashion-MNIST test set: ${error.message}`,
+            { cause: error },
+          );
         }
         const size = frames === 'composed' ? TEST_COMPOSITION.size : 28;
         const body: GalleryBody = {

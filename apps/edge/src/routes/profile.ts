@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { EdgeError } from '../errors.js';
 import type { ProfileStore } from '../profile-store.js';
 
@@ -26,7 +26,7 @@ export interface ProfileRouteOptions {
  *   with `{ status }`, starting a run unless one is running; 429 `EDGENT_ERR_RATE_LIMITED` (with
  *   Retry-After) when asked again within `refreshIntervalMs` (profiling takes both cores);
  * - `GET /api/profile/status`: 200 with `{ status }`.
- * Errors are `{ statusCode, code, error, message }`: 404 `EDGENT_ERR_NO_MODEL`, else 500.
+ * Errors are `{ statusCode, code, error, message }` (error-handler.ts): 404 `EDGENT_ERR_NO_MODEL`, else 500.
  * Closing the app stops a running profiling worker. Needs @fastify/rate-limit registered.
  *
  * @example await app.register(profileRoutes(store, { refreshIntervalMs: 60_000 }));
@@ -40,35 +40,26 @@ export function profileRoutes(
       await Promise.all(stores.all().map((s) => s.close()));
     });
     type ModelQuery = { Querystring: { model?: string } };
-    const storeFor = (request: { query: { model?: string } }, reply: FastifyReply) => {
+    const storeFor = (request: { query: { model?: string } }) => {
       const store = stores.get(request.query.model);
       if (!store) {
-        sendError(
-          reply,
-          new EdgeError(
-            'EDGENT_ERR_NO_MODEL',
-            `this edge serves no model ${JSON.stringify(request.query.model)} (GET /api/models lists them)`,
-          ),
+        throw new EdgeError(
+          'EDGENT_ERR_NO_MODEL',
+          `this edge serves no model ${JSON.stringify(request.query.model)} (GET /api/models lists them)`,
         );
       }
       return store;
     };
 
     app.get<ModelQuery>('/api/profile', async (request, reply) => {
-      const store = storeFor(request, reply);
-      if (!store) return reply;
-      try {
-        const profile = await store.available();
-        if (profile) {
-          // A validator: a page that has the profile revalidates it for a 304, not the body.
-          const tag = `"${profileTag(profile)}"`;
-          reply.header('etag', tag).header('cache-control', 'no-cache');
-          if (request.headers['if-none-match'] === tag) return reply.code(304).send();
-          return profile;
-        }
-      } catch (error) {
-        if (error instanceof EdgeError) return sendError(reply, error);
-        throw error;
+      const store = storeFor(request);
+      const profile = await store.available();
+      if (profile) {
+        // A validator: a page that has the profile revalidates it for a 304, not the body.
+        const tag = `"${profileTag(profile)}"`;
+        reply.header('etag', tag).header('cache-control', 'no-cache');
+        if (request.headers['if-none-match'] === tag) return reply.code(304).send();
+        return profile;
       }
       return reply.code(202).send({ status: store.status });
     });
@@ -81,30 +72,26 @@ export function profileRoutes(
             timeWindow: interval,
             // One budget for the whole edge: profiling takes both cores whoever asks.
             keyGenerator: () => 'profile-refresh',
-            errorResponseBuilder: (_request: unknown, context: { after: string }) => ({
-              statusCode: 429,
-              code: 'EDGENT_ERR_RATE_LIMITED',
-              error: 'Too Many Requests',
-              message: `re-profiling was asked for less than ${Math.round(interval / 1000)} s ago; retry in ${context.after}`,
-            }),
+            errorResponseBuilder: (_request: unknown, context: { after: string }) =>
+              new EdgeError(
+                'EDGENT_ERR_RATE_LIMITED',
+                `re-profiling was asked for less than ${Math.round(interval / 1000)} s ago; retry in ${context.after}`,
+              ),
           }
         : false;
     app.post<ModelQuery>(
       '/api/profile/refresh',
       { config: { admin: true, rateLimit } },
       async (request, reply) => {
-        const store = storeFor(request, reply);
-        if (!store) return reply;
+        const store = storeFor(request);
         // Not awaited: the run takes seconds; its outcome shows in the status.
         store.refresh().catch(() => {});
         return reply.code(202).send({ status: store.status });
       },
     );
 
-    app.get<ModelQuery>('/api/profile/status', async (request, reply) => {
-      const store = storeFor(request, reply);
-      if (!store) return reply;
-      return { status: store.status };
+    app.get<ModelQuery>('/api/profile/status', async (request) => {
+      return { status: storeFor(request).status };
     });
   };
 }
@@ -119,12 +106,4 @@ function profileTag(profile: object): string {
     tags.set(profile, tag);
   }
   return tag;
-}
-
-function sendError(reply: FastifyReply, cause: EdgeError): FastifyReply {
-  const [statusCode, error] =
-    cause.code === 'EDGENT_ERR_NO_MODEL' ? [404, 'Not Found'] : [500, 'Internal Server Error'];
-  return reply
-    .code(statusCode)
-    .send({ statusCode, code: cause.code, error, message: cause.message });
 }

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { WebSocket } from 'ws';
 import { Connection, type Connections } from '../connection.js';
+import { EdgeError } from '../errors.js';
 import { systemClock } from '../link/clock.js';
 import { LinkEmulator } from '../link/emulator.js';
 import { loadTrace } from '../link/traces.js';
@@ -36,30 +37,24 @@ export function wsRoutes(deps: WsRouteDeps): FastifyPluginAsync {
       '/ws',
       {
         websocket: true,
-        preValidation: async (request, reply) => {
+        preValidation: async (request) => {
           if (deps.draining()) {
-            return reply.code(503).send({
-              statusCode: 503,
-              code: 'EDGENT_ERR_GOING_AWAY',
-              error: 'Service Unavailable',
-              message: 'the edge is shutting down; connect again later',
-            });
+            throw new EdgeError(
+              'EDGENT_ERR_GOING_AWAY',
+              'the edge is shutting down; connect again later',
+            );
           }
           if (!hasToken(request, options.token)) {
-            return reply.code(401).send({
-              statusCode: 401,
-              code: 'EDGENT_ERR_UNAUTHORIZED',
-              error: 'Unauthorized',
-              message: 'this edge needs a token: Authorization: Bearer <token> or ?token=<token>',
-            });
+            throw new EdgeError(
+              'EDGENT_ERR_UNAUTHORIZED',
+              'this edge needs a token: Authorization: Bearer <token> or ?token=<token>',
+            );
           }
           if (!originAllowed(request, policy)) {
-            return reply.code(403).send({
-              statusCode: 403,
-              code: 'EDGENT_ERR_ORIGIN',
-              error: 'Forbidden',
-              message: `a page at ${request.headers.origin} may not open a session: only the edge's own pages${policy.allowedOrigins.length > 0 ? ` and ${policy.allowedOrigins.join(', ')}` : ''} may (--allow-origin)`,
-            });
+            throw new EdgeError(
+              'EDGENT_ERR_ORIGIN',
+              `a page at ${request.headers.origin} may not open a session: only the edge's own pages${policy.allowedOrigins.length > 0 ? ` and ${policy.allowedOrigins.join(', ')}` : ''} may (--allow-origin)`,
+            );
           }
         },
       },
