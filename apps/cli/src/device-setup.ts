@@ -25,6 +25,7 @@ import {
   type ModelManifest,
   type MultiExitModel,
   modelFromWeights,
+  parseProfile,
   readModelDir,
   useBackend,
 } from '@edgent/model/node';
@@ -84,7 +85,7 @@ export async function openDevice(flags: DeviceSetup): Promise<OpenDevice> {
     );
   }
   const deviceProfile = profileFile
-    ? (JSON.parse(await readFile(profileFile, 'utf8')) as DeviceProfile)
+    ? parseProfile(JSON.parse(await readFile(profileFile, 'utf8')), profileFile)
     : await profileWithProgress(model, manifest.hash, {
         ...PROFILING_DEFAULTS,
         backend: flags.backend,

@@ -5,16 +5,29 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { type DeviceProfile, describeModel, type ModelManifest } from '@edgent/model';
+import {
+  type DeviceProfile,
+  describeModel,
+  type ModelManifest,
+  parseManifest,
+  parseProfile,
+} from '@edgent/model';
 import type { PlannerPath } from '@edgent/planner';
 import { UsageError } from './commands/train';
 import { defaultModelDir, repoRoot } from './paths';
 
 /** The manifest of the model in `modelDir`; it must record per-exit accuracy. */
 export async function readManifest(modelDir: string): Promise<ModelManifest> {
-  const manifest = JSON.parse(
-    await readText(join(resolve(modelDir), 'manifest.json')),
-  ) as ModelManifest;
+  const file = join(resolve(modelDir), 'manifest.json');
+  let manifest: ModelManifest;
+  try {
+    manifest = parseManifest(JSON.parse(await readText(file)), file);
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(
+      e instanceof SyntaxError ? `${file} is not valid JSON: ${e.message}` : (e as Error).message,
+    );
+  }
   if (!manifest.evaluation?.exits) {
     throw new UsageError(
       `${modelDir}: the manifest records no per-exit accuracy; run edgent eval --write`,
@@ -49,17 +62,18 @@ export async function readProfile(
   flag: string,
   manifest: ModelManifest,
 ): Promise<DeviceProfile> {
-  let p: DeviceProfile;
+  let json: unknown;
   try {
-    p = JSON.parse(await readText(file)) as DeviceProfile;
+    json = JSON.parse(await readText(file));
   } catch (e) {
     if (e instanceof UsageError) throw e;
     throw new UsageError(`${flag} ${file} is not valid JSON: ${(e as Error).message}`);
   }
-  if (p.format !== 'edgent-profile/2' || !p.latency?.kinds) {
-    throw new UsageError(
-      `${flag} ${file} is not an edgent profile (format ${JSON.stringify(p.format)}); make one with edgent profile`,
-    );
+  let p: DeviceProfile;
+  try {
+    p = parseProfile(json, `${flag} ${file}`);
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}; make one with edgent profile`);
   }
   // The layer times in a profile belong to one architecture.
   if (p.model?.id !== manifest.architecture.id) {

@@ -42,7 +42,7 @@ beforeAll(async () => {
     JSON.stringify({
       format: 'edgent-model/1',
       id: spec.id,
-      hash: 'sha256:x',
+      hash: `sha256:${'0'.repeat(64)}`,
       architecture: spec,
       weightsManifest: [],
       evaluation: {

@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { constants as zlib } from 'node:zlib';
-import type { ModelManifest } from '@edgent/model';
+import { type ModelManifest, parseManifest } from '@edgent/model';
 import {
   type AddressesAnswer,
   HEADER_BYTES,
@@ -376,10 +376,11 @@ async function readCatalog(dirs: string[]): Promise<CatalogEntry[]> {
         return { dir, id: undefined, error: new EdgeError('EDGENT_ERR_NO_MODEL', missing) };
       }
       try {
-        const manifest = JSON.parse(text) as ModelManifest;
+        const manifest = parseManifest(JSON.parse(text), `model manifest ${manifestPath}`);
         return { dir, id: manifest.id, manifest };
       } catch (error) {
-        const bad = `model manifest ${manifestPath} is not valid JSON: ${(error as Error).message}`;
+        const why = error instanceof SyntaxError ? `is not valid JSON: ${error.message}` : '';
+        const bad = why ? `model manifest ${manifestPath} ${why}` : (error as Error).message;
         return { dir, id: undefined, error: new EdgeError('EDGENT_ERR_BAD_MANIFEST', bad) };
       }
     }),

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { DeviceProfile } from '@edgent/model';
+import { type DeviceProfile, parseManifest, profileSchema } from '@edgent/model';
 import { EdgeError, type EdgeErrorCode } from './errors.js';
 import type { FromProfileWorker, ProfileJob } from './profile-worker.js';
 
@@ -246,21 +246,16 @@ export class ProfileStore {
         `no model manifest at ${path}; cannot profile the edge without a model`,
       );
     }
-    let manifest: { id?: unknown; hash?: unknown };
+    let json: unknown;
     try {
-      manifest = JSON.parse(text) as typeof manifest;
+      json = JSON.parse(text);
     } catch (e) {
       throw new EdgeError(
         'EDGENT_ERR_BAD_MANIFEST',
         `model manifest ${path} is not valid JSON: ${(e as Error).message}`,
       );
     }
-    if (typeof manifest.id !== 'string' || typeof manifest.hash !== 'string') {
-      throw new EdgeError(
-        'EDGENT_ERR_BAD_MANIFEST',
-        `model manifest ${path} lacks a string "id" and "hash"`,
-      );
-    }
+    const manifest = parseManifest(json, `model manifest ${path}`);
     return { id: manifest.id, hash: manifest.hash };
   }
 
@@ -363,19 +358,17 @@ function asEdgeError(e: unknown): EdgeError {
  * requires the profile's model hash to match (a cache entry; a chosen file need only match the id).
  */
 function whyNotProfileOf(value: unknown, model: ModelId, sameWeights: boolean): string | undefined {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return 'is not a JSON object';
+  const checked = profileSchema.safeParse(value);
+  if (!checked.success) {
+    const issue = checked.error.issues[0];
+    return `is not an edgent profile: ${issue?.path.join('.') || 'the document'}: ${issue?.message}`;
   }
-  const p = value as Partial<DeviceProfile>;
-  if (p.format !== 'edgent-profile/2') {
-    return `has format ${JSON.stringify(p.format)}, expected "edgent-profile/2"`;
-  }
-  const id = p.model?.id;
+  const p = checked.data;
+  const id = p.model.id;
   if (id !== model.id) return `is for model ${JSON.stringify(id)}, not ${JSON.stringify(model.id)}`;
-  if (sameWeights && p.model?.hash !== model.hash) {
-    return `is for model hash ${JSON.stringify(p.model?.hash)}, not ${JSON.stringify(model.hash)}`;
+  if (sameWeights && p.model.hash !== model.hash) {
+    return `is for model hash ${JSON.stringify(p.model.hash)}, not ${JSON.stringify(model.hash)}`;
   }
-  if (typeof p.latency !== 'object' || p.latency === null) return 'has no latency model';
   return undefined;
 }
 

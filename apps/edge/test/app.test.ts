@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tinyMultiExit } from '@edgent/model';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp, EdgeError, version } from '../src/index.js';
@@ -41,11 +42,14 @@ describe('buildApp', () => {
     expect(missing.json()).toMatchObject({ code: 'EDGENT_ERR_NO_MODEL' });
     expect(missing.json().message).toContain(join(modelDir, 'manifest.json'));
 
+    // A manifest as edgent train writes one (no weights are read to list it).
     const manifest = {
+      format: 'edgent-model/1',
       id: 'tiny',
-      hash: 'sha256:ab',
-      architecture: { input: [12, 12, 1], exits: [{}, {}] },
-      evaluation: { exits: [{ accuracy: 0.5 }, { accuracy: 0.75 }] },
+      hash: `sha256:${'ab'.repeat(32)}`,
+      architecture: tinyMultiExit(),
+      weightsManifest: [],
+      evaluation: { exits: [0.5, 0.75].map((accuracy, exit) => ({ exit, accuracy })) },
     };
     await writeFile(join(modelDir, 'manifest.json'), JSON.stringify(manifest));
     await app?.close();
@@ -56,7 +60,7 @@ describe('buildApp', () => {
       models: [
         {
           id: 'tiny',
-          hash: 'sha256:ab',
+          hash: `sha256:${'ab'.repeat(32)}`,
           input: [12, 12, 1],
           exits: 2,
           accuracy: [0.5, 0.75],
@@ -209,7 +213,14 @@ describe('weight on the wire', () => {
   });
 
   it('compresses API answers over 1 KiB on the fly', async () => {
-    const manifest = { id: 'tiny', padding: 'y'.repeat(5000) };
+    const manifest = {
+      format: 'edgent-model/1',
+      id: 'tiny',
+      hash: `sha256:${'ab'.repeat(32)}`,
+      architecture: tinyMultiExit(),
+      weightsManifest: [],
+      training: { padding: 'y'.repeat(5000) },
+    };
     await writeFile(join(modelDir, 'manifest.json'), JSON.stringify(manifest));
     const res = await (await build()).inject({
       method: 'GET',

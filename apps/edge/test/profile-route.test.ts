@@ -118,7 +118,13 @@ describe('edge profile from a file or the cache (no profiling)', () => {
     await mkdir(other);
     await writeFile(
       join(other, 'manifest.json'),
-      JSON.stringify({ id: 'other', hash: `sha256:${'ab'.repeat(32)}` }),
+      JSON.stringify({
+        format: 'edgent-model/1',
+        id: 'other',
+        hash: `sha256:${'ab'.repeat(32)}`,
+        architecture: tinyMultiExit(),
+        weightsManifest: [],
+      }),
     );
     const app = await serve(storeOf({ modelDir: other, profileFile: shippedProfile }));
     const res = await app.inject({ method: 'GET', url: '/api/profile' });

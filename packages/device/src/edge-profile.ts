@@ -1,3 +1,4 @@
+import { latencyModelSchema } from '@edgent/model';
 import type { LatencyModel } from '@edgent/planner';
 import { z } from 'zod';
 import { DeviceError } from './errors';
@@ -15,26 +16,10 @@ export interface EdgeProfile {
   latency: LatencyModel;
 }
 
-const finite = z.number().refine(Number.isFinite, 'must be a finite number');
-const linear = z.object({
-  intercept: finite,
-  weights: z.array(finite),
-  terms: z.array(z.array(z.number().int().nonnegative())).optional(),
-});
-const latencyModel = z.object({
-  backend: z.string(),
-  device: z.string(),
-  kinds: z.record(z.string(), linear),
-  calibration: finite.optional(),
-  kindCalibration: z.record(z.string(), finite).optional(),
-  layerMs: z.record(z.string(), finite).optional(),
-  callOverheadMs: finite.optional(),
-  readbackMsPerByte: finite.optional(),
-});
 const edgeProfile = z.object({
   backend: z.string().default('?'),
   device: z.string().default('?'),
-  latency: latencyModel,
+  latency: latencyModelSchema,
 });
 
 /** Checks a profile's JSON; throws EDGENT_ERR_BAD_PROFILE naming the first bad field. */

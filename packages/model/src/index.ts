@@ -10,6 +10,13 @@ export { bConvNetCamera } from './models/b-convnet-camera';
 export * from './profile';
 export * from './random';
 export * from './run';
+export {
+  latencyModelSchema,
+  manifestSchema,
+  parseManifest,
+  parseProfile,
+  profileSchema,
+} from './schemas';
 export * from './slowdown';
 export * from './spec';
 export * from './timing';

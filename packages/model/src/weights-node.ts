@@ -1,6 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EdgentError } from './errors';
+import { parseManifest } from './schemas';
 import { decodeWeights, MANIFEST_FILE, type ModelManifest, WEIGHTS_FILE } from './weights';
 
 /** Reads and checks `<dir>/manifest.json` and its weights file. */
@@ -18,7 +19,8 @@ export async function readModelDir(
       { cause: e },
     );
   }
-  const weightsPath = join(dir, manifest.weightsManifest?.[0]?.paths?.[0] ?? WEIGHTS_FILE);
+  manifest = parseManifest(manifest, manifestPath);
+  const weightsPath = join(dir, manifest.weightsManifest[0]?.paths[0] ?? WEIGHTS_FILE);
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(await readFile(weightsPath));

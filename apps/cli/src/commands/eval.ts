@@ -13,6 +13,7 @@ import {
   type ModelManifest,
   type ModelSpec,
   modelFromWeights,
+  parseManifest,
   readModelDir,
   TEST_COMPOSITION,
   useBackend,
@@ -156,7 +157,8 @@ async function measure(dir: string, data: Dataset, backend: 'cpu' | 'wasm'): Pro
 /** The manifest of the model folder `dir`, undefined when there is none (readModelDir says why). */
 async function readModelManifest(dir: string): Promise<ModelManifest | undefined> {
   try {
-    return JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as ModelManifest;
+    const file = join(dir, 'manifest.json');
+    return parseManifest(JSON.parse(await readFile(file, 'utf8')), file);
   } catch {
     return undefined;
   }

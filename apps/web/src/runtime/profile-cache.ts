@@ -1,5 +1,6 @@
-import type { DeviceProfile, VariantName } from '@edgent/model';
+import { type DeviceProfile, latencyModelSchema, type VariantName } from '@edgent/model';
 import type { LatencyModel } from '@edgent/planner';
+import { z } from 'zod';
 
 /**
  * This device's latency profile, kept in localStorage per tfjs backend and
@@ -109,16 +110,15 @@ export function saveProfile(storage: StorageLike, profile: CachedProfile): boole
   }
 }
 
+/** What a cached entry must hold to be used (the rest is shown as it is). */
+const cachedProfileSchema = z.looseObject({
+  version: z.literal(1),
+  backend: z.string(),
+  modelHash: z.string(),
+  durationMs: z.number(),
+  latency: latencyModelSchema,
+});
+
 function isCachedProfile(v: unknown): v is CachedProfile {
-  if (typeof v !== 'object' || v === null) return false;
-  const p = v as Partial<CachedProfile>;
-  return (
-    p.version === 1 &&
-    typeof p.backend === 'string' &&
-    typeof p.modelHash === 'string' &&
-    typeof p.durationMs === 'number' &&
-    typeof p.latency === 'object' &&
-    p.latency !== null &&
-    typeof p.latency.kinds === 'object'
-  );
+  return cachedProfileSchema.safeParse(v).success;
 }
