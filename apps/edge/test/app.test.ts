@@ -28,6 +28,16 @@ async function build(): Promise<FastifyInstance> {
   return app;
 }
 
+/** A manifest as edgent train writes one, with `extra` (no weights are read to serve it). */
+const tinyManifest = (extra: Record<string, unknown>) => ({
+  format: 'edgent-model/1',
+  id: 'tiny',
+  hash: `sha256:${'ab'.repeat(32)}`,
+  architecture: tinyMultiExit(),
+  weightsManifest: [],
+  ...extra,
+});
+
 describe('buildApp', () => {
   it('reports health with the package version', async () => {
     const res = await (await build()).inject({ method: 'GET', url: '/api/health' });
@@ -42,15 +52,9 @@ describe('buildApp', () => {
     expect(missing.json()).toMatchObject({ code: 'EDGENT_ERR_NO_MODEL' });
     expect(missing.json().message).toContain(join(modelDir, 'manifest.json'));
 
-    // A manifest as edgent train writes one (no weights are read to list it).
-    const manifest = {
-      format: 'edgent-model/1',
-      id: 'tiny',
-      hash: `sha256:${'ab'.repeat(32)}`,
-      architecture: tinyMultiExit(),
-      weightsManifest: [],
+    const manifest = tinyManifest({
       evaluation: { exits: [0.5, 0.75].map((accuracy, exit) => ({ exit, accuracy })) },
-    };
+    });
     await writeFile(join(modelDir, 'manifest.json'), JSON.stringify(manifest));
     await app?.close();
     const server = await build();
@@ -213,14 +217,7 @@ describe('weight on the wire', () => {
   });
 
   it('compresses API answers over 1 KiB on the fly', async () => {
-    const manifest = {
-      format: 'edgent-model/1',
-      id: 'tiny',
-      hash: `sha256:${'ab'.repeat(32)}`,
-      architecture: tinyMultiExit(),
-      weightsManifest: [],
-      training: { padding: 'y'.repeat(5000) },
-    };
+    const manifest = tinyManifest({ training: { padding: 'y'.repeat(5000) } });
     await writeFile(join(modelDir, 'manifest.json'), JSON.stringify(manifest));
     const res = await (await build()).inject({
       method: 'GET',
