@@ -68,7 +68,7 @@ export async function makeFixtures(): Promise<Fixtures> {
   const model = m.modelFromWeights(full.architecture, weights);
   const side = data.height;
   const probs = m.tf.tidy(() => {
-    const x = m.tf.tensor4d(data.images, [data.count, side, data.width, data.channels]);
+    const x = m.inputTensor(model.spec, data.images);
     return m.runAllExits(model, x).map((logits) => m.tf.softmax(logits).arraySync() as number[][]);
   });
   m.disposeModel(model);
