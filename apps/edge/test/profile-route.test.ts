@@ -139,6 +139,17 @@ describe('edge profile from a file or the cache (no profiling)', () => {
     expect(workerStarts()).toHaveLength(0);
   });
 
+  it('checks ?model= against its schema: 400 EDGENT_ERR_BAD_QUERY for what is no model id, 404 for an unknown one', async () => {
+    const app = await serve(storeOf({ profileFile: shippedProfile }));
+    const bad = await app.inject({ method: 'GET', url: '/api/profile?model=../../etc' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ code: 'EDGENT_ERR_BAD_QUERY' });
+    expect(bad.json().message).toContain('got "../../etc"');
+    const unknown = await app.inject({ method: 'GET', url: '/api/profile/status?model=other' });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json()).toMatchObject({ code: 'EDGENT_ERR_NO_MODEL' });
+  });
+
   it('answers 404 EDGENT_ERR_NO_MODEL when the model folder has no manifest', async () => {
     const app = await serve(storeOf({ modelDir: join(dir, 'empty') }));
     const res = await app.inject({ method: 'GET', url: '/api/profile' });

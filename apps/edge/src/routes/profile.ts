@@ -40,6 +40,13 @@ export function profileRoutes(
       await Promise.all(stores.all().map((s) => s.close()));
     });
     type ModelQuery = { Querystring: { model?: string } };
+    // ?model=<id> picks a served model (default: the edge's default); ids are short names.
+    const schema = {
+      querystring: {
+        type: 'object',
+        properties: { model: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$' } },
+      },
+    };
     const storeFor = (request: { query: { model?: string } }) => {
       const store = stores.get(request.query.model);
       if (!store) {
@@ -51,7 +58,7 @@ export function profileRoutes(
       return store;
     };
 
-    app.get<ModelQuery>('/api/profile', async (request, reply) => {
+    app.get<ModelQuery>('/api/profile', { schema }, async (request, reply) => {
       const store = storeFor(request);
       const profile = await store.available();
       if (profile) {
@@ -81,7 +88,7 @@ export function profileRoutes(
         : false;
     app.post<ModelQuery>(
       '/api/profile/refresh',
-      { config: { admin: true, rateLimit } },
+      { schema, config: { admin: true, rateLimit } },
       async (request, reply) => {
         const store = storeFor(request);
         // Not awaited: the run takes seconds; its outcome shows in the status.
@@ -90,7 +97,7 @@ export function profileRoutes(
       },
     );
 
-    app.get<ModelQuery>('/api/profile/status', async (request) => {
+    app.get<ModelQuery>('/api/profile/status', { schema }, async (request) => {
       return { status: storeFor(request).status };
     });
   };
