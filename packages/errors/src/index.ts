@@ -21,13 +21,3 @@ export function edgentCode(e: unknown): string | undefined {
   const code = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
   return typeof code === 'string' && /^EDGENT_ERR_[A-Z0-9_]+$/.test(code) ? code : undefined;
 }
-
-/** Whether `e` carries an `EDGENT_ERR_*` code. */
-export function hasCode(e: unknown): e is { code: string; message: string } {
-  return (
-    typeof e === 'object' &&
-    e !== null &&
-    typeof (e as { code?: unknown }).code === 'string' &&
-    /^EDGENT_ERR_[A-Z0-9_]+$/.test((e as { code: string }).code)
-  );
-}

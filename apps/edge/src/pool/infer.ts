@@ -8,7 +8,7 @@ import {
   type Shape,
   tf,
 } from '@edgent/model/node';
-import { DTYPE_CODES, type DType, decodeTensor } from '@edgent/protocol';
+import { DTYPE_CODES, type DType, decodeTensor, elementCount } from '@edgent/protocol';
 import { EdgeError } from '../errors.js';
 
 /** A tensor as it arrives, and where on which exit path it enters. */
@@ -99,7 +99,7 @@ export function runInput(
   checkInput(model.spec.id, paths, input);
   const end = (paths[input.exit] as ExitPath).layers.length;
   const t0 = now();
-  const count = input.shape.reduce((a, b) => a * b, 1);
+  const count = elementCount(input.shape);
   if (input.dtype === 'uint8' && input.payload.length !== count) {
     throw new EdgeError(
       'EDGENT_ERR_TENSOR_SHAPE_MISMATCH',
