@@ -20,9 +20,9 @@
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { EdgeClient, type RequestFields } from '@edgent/device';
+import { EdgeClient } from '@edgent/device';
 import { describeMachine, describeModel, type ExitPath, readModelDir } from '@edgent/model/node';
-import { encodeControl, HEADER_BYTES, wsChannel } from '@edgent/protocol';
+import { encodeControl, HEADER_BYTES, type InferenceRequest, wsChannel } from '@edgent/protocol';
 import { WebSocket } from 'ws';
 import { modelDir, rssBytes, scrapeMetrics, startEdge } from './src/edge-process';
 import { median, writeReport } from './src/report';
@@ -68,8 +68,8 @@ function request(
   exit: number,
   partition: number,
   batch: number,
-  dtype: RequestFields['dtype'],
-): RequestFields {
+  dtype: InferenceRequest['dtype'],
+): InferenceRequest {
   const path = paths[exit] as ExitPath;
   const shape = [batch, ...shapeAt(path, partition)];
   const n = count(shape);
@@ -84,7 +84,7 @@ function request(
 }
 
 /** The plans devices use: edge-only on raw bytes, and cuts in float32 and int8, on every exit. */
-const plans: RequestFields[] = paths.flatMap((path) => {
+const plans: InferenceRequest[] = paths.flatMap((path) => {
   const n = path.layers.length;
   return [
     request(path.exit, 0, 1, 'uint8'),
@@ -94,8 +94,8 @@ const plans: RequestFields[] = paths.flatMap((path) => {
 });
 
 /** The frame at the work bound: 64 examples at the cut with the largest payload under the limit. */
-const atBound: RequestFields = (() => {
-  let best: RequestFields | undefined;
+const atBound: InferenceRequest = (() => {
+  let best: InferenceRequest | undefined;
   for (const path of paths) {
     for (let p = 0; p < path.layers.length; p++) {
       const bytes = MAX_BATCH * count(shapeAt(path, p)) * (p === 0 ? 1 : 4);
@@ -202,7 +202,7 @@ async function load(name: string, sessions: number, seconds: number): Promise<vo
       // Sessions start spread over one think time, as devices arrive.
       await new Promise((r) => setTimeout(r, (i * thinkMs) / sessions));
       while (performance.now() < end) {
-        const plan = plans[k++ % plans.length] as RequestFields;
+        const plan = plans[k++ % plans.length] as InferenceRequest;
         try {
           const reply = await client.request(plan);
           latencies.push(reply.elapsedMs);
@@ -341,7 +341,7 @@ const outcomes = new Map<string, number>();
 let signalled = false;
 const loops = clients.map(async (client) => {
   const one = async (): Promise<void> => {
-    const plan = plans[Math.floor(Math.random() * plans.length)] as RequestFields;
+    const plan = plans[Math.floor(Math.random() * plans.length)] as InferenceRequest;
     let outcome: string;
     try {
       await client.request(plan);

@@ -9,11 +9,15 @@ import {
   encodeErrorFrame,
   encodeFrame,
   type Frame,
+  type InferenceRequest,
+  type InferenceResult,
   type LinkSettings,
   modelPrefixOf,
   PROTOCOL_VERSION,
   parseControl,
   peekHeader,
+  requestOf,
+  resultFrame,
 } from '@edgent/protocol';
 
 /**
@@ -30,27 +34,11 @@ import {
  * the edge drains, new requests are refused and the ones in flight answered.
  */
 
-/** What the session asks the inference pool to run. */
-export interface InferenceJob {
+/** What the session asks the inference pool to run: the frame's request, on the hello's model. */
+export type InferenceJob = InferenceRequest & {
   /** The id of the model the session's hello chose. */
   model: string;
-  exit: number;
-  partition: number;
-  dtype: Frame['dtype'];
-  shape: number[];
-  scale?: number;
-  zeroPoint?: number;
-  payload: Uint8Array;
-}
-
-/** What the pool answers. */
-interface InferenceOutcome {
-  scores: Float32Array;
-  shape: number[];
-  queueMs: number;
-  decodeMs: number;
-  computeMs: number;
-}
+};
 
 /** An error with a stable code (EdgeError, EdgentError, ProtocolError all fit). */
 interface Coded {
@@ -79,7 +67,7 @@ export const CLOSE_CODES = Object.freeze({
 export interface SessionDeps {
   /** The models the edge serves, the default first; the device's hello picks one. */
   models: readonly { id: string; hash: string }[];
-  infer: (job: InferenceJob, signal: AbortSignal) => Promise<InferenceOutcome>;
+  infer: (job: InferenceJob, signal: AbortSignal) => Promise<InferenceResult>;
   limits: SessionLimits;
   /** Applies link emulation settings to this connection; absent: link messages are refused. */
   setLink?: (settings: LinkSettings) => Promise<void>;
@@ -365,40 +353,12 @@ export function openSession(channel: Channel, deps: SessionDeps): Session {
     });
     try {
       const out = await Promise.race([
-        deps.infer(
-          {
-            model: model.id,
-            exit: frame.exit,
-            partition: frame.partition,
-            dtype: frame.dtype,
-            shape: [...frame.shape],
-            ...(frame.scale === undefined ? {} : { scale: frame.scale }),
-            ...(frame.zeroPoint === undefined ? {} : { zeroPoint: frame.zeroPoint }),
-            payload: frame.payload,
-          },
-          controller.signal,
-        ),
+        deps.infer({ ...requestOf(frame), model: model.id }, controller.signal),
         aborted,
       ]);
-      const reply = encodeFrame({
-        type: 'result',
-        flags: 0,
-        requestId: frame.requestId,
-        modelPrefix: prefix,
-        exit: frame.exit,
-        partition: frame.partition,
-        dtype: 'float32',
-        shape: out.shape,
-        payload: new Uint8Array(out.scores.buffer, out.scores.byteOffset, out.scores.byteLength),
-        timing: { queueMs: out.queueMs, decodeMs: out.decodeMs, computeMs: out.computeMs },
-      });
+      const reply = encodeFrame(resultFrame(out, frame));
       channel.send(reply);
-      record(true, {
-        queueMs: out.queueMs,
-        decodeMs: out.decodeMs,
-        computeMs: out.computeMs,
-        bytesOut: reply.byteLength,
-      });
+      record(true, { ...out.timing, bytesOut: reply.byteLength });
     } catch (e) {
       // An abort's reason wins over what the pool made of it (EDGENT_ERR_ABORTED).
       const cause = controller.signal.aborted ? controller.signal.reason : e;

@@ -17,7 +17,7 @@ import { type DType, encodeTensor, type TensorDType } from '@edgent/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EdgeError } from '../src/errors.js';
 import { defaultModelDir } from '../src/paths.js';
-import { InferencePool, type InferenceRequest } from '../src/pool/index.js';
+import { InferencePool, type PoolRequest } from '../src/pool/index.js';
 
 const BATCH = 3;
 let model: MultiExitModel;
@@ -50,18 +50,14 @@ afterAll(async () => {
 const pathLength = (exit: number) => describeModel(model.spec)[exit]?.layers.length ?? 0;
 
 /** The raw images as the device sends them at partition 0: uint8 pixels 0..255, `copies` times. */
-function rawRequest(exit: number, copies = 1): InferenceRequest {
+function rawRequest(exit: number, copies = 1): PoolRequest {
   const payload = new Uint8Array(images.length * copies);
   for (let c = 0; c < copies; c++) payload.set(images, c * images.length);
   return { exit, partition: 0, dtype: 'uint8', shape: [BATCH * copies, 28, 28, 1], payload };
 }
 
 /** Layers [0, p) of the exit run here, and their output encoded as `dtype`. */
-function headRequest(
-  exit: number,
-  partition: number,
-  dtype: TensorDType = 'float32',
-): InferenceRequest {
+function headRequest(exit: number, partition: number, dtype: TensorDType = 'float32'): PoolRequest {
   if (partition === 0 && dtype === 'uint8') return rawRequest(exit);
   const x = inputTensor(model.spec, images);
   const head = runSlice(model, exit, 0, partition, x);
@@ -134,8 +130,8 @@ describe('InferencePool', () => {
           pool.run(request).then((result) => {
             expect(result.shape, `exit ${exit} p ${p}`).toEqual([BATCH, model.spec.classes]);
             expect(relDiff(result.scores, want), `exit ${exit} p ${p}`).toBeLessThanOrEqual(1e-4);
-            expect(result.decodeMs).toBeGreaterThanOrEqual(0);
-            expect(result.computeMs).toBeGreaterThanOrEqual(0);
+            expect(result.timing.decodeMs).toBeGreaterThanOrEqual(0);
+            expect(result.timing.computeMs).toBeGreaterThanOrEqual(0);
           }),
         );
       }
@@ -176,7 +172,7 @@ describe('InferencePool', () => {
   it('rejects bad requests with their stable codes, and keeps serving without leaking', async () => {
     const good = rawRequest(2);
     const n = pathLength(2);
-    const bad: [Partial<InferenceRequest>, string][] = [
+    const bad: [Partial<PoolRequest>, string][] = [
       [{ exit: 7 }, 'EDGENT_ERR_BAD_EXIT'],
       [{ exit: 1.5 }, 'EDGENT_ERR_BAD_EXIT'],
       [{ partition: 99 }, 'EDGENT_ERR_BAD_PARTITION'],
@@ -217,9 +213,9 @@ describe('InferencePool', () => {
     expect(pool.running).toBe(0);
     expect(new Set(results.map((r) => r.worker))).toEqual(new Set([0, 1]));
     // The last ones waited for earlier ones to run: queue time is measured across threads.
-    const longestWait = Math.max(...results.map((r) => r.queueMs));
-    expect(longestWait).toBeGreaterThan(Math.min(...results.map((r) => r.computeMs)));
-    expect(results.every((r) => r.queueMs >= 0)).toBe(true);
+    const longestWait = Math.max(...results.map((r) => r.timing.queueMs));
+    expect(longestWait).toBeGreaterThan(Math.min(...results.map((r) => r.timing.computeMs)));
+    expect(results.every((r) => r.timing.queueMs >= 0)).toBe(true);
   });
 
   it('rejects with EDGENT_ERR_BUSY past maxQueue waiting requests', async () => {

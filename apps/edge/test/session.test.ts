@@ -44,9 +44,7 @@ function fakeInfer(job: InferenceJob, signal: AbortSignal) {
   return Promise.resolve({
     scores,
     shape: [1, scores.length],
-    queueMs: 1,
-    decodeMs: 2,
-    computeMs: 3,
+    timing: { queueMs: 1, decodeMs: 2, computeMs: 3 },
   });
 }
 

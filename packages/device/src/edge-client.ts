@@ -4,15 +4,18 @@ import {
   type Control,
   DEFAULT_MAX_PAYLOAD_BYTES,
   decodeFrame,
-  type EdgeTiming,
   encodeControl,
   encodeFrame,
   type Frame,
   type HelloOk,
+  type InferenceRequest,
+  type InferenceResult,
   type LinkSettings,
   modelPrefixOf,
   parseControl,
   readErrorFrame,
+  requestFrame,
+  resultOf,
 } from '@edgent/protocol';
 import { DeviceError } from './errors';
 
@@ -24,26 +27,12 @@ import { DeviceError } from './errors';
  */
 
 /** A result and the round trip that fetched it. */
-export interface EdgeReply {
-  scores: Float32Array;
-  shape: number[];
-  timing: EdgeTiming;
+export interface EdgeReply extends InferenceResult {
   /** From handing the request to the channel to reading the result, ms. */
   elapsedMs: number;
   /** Bytes of the request and result frames. */
   bytesUp: number;
   bytesDown: number;
-}
-
-/** What a request carries besides the ids the client fills in. */
-export interface RequestFields {
-  exit: number;
-  partition: number;
-  dtype: Frame['dtype'];
-  shape: readonly number[];
-  payload: Uint8Array;
-  scale?: number;
-  zeroPoint?: number;
 }
 
 interface Pending {
@@ -129,33 +118,15 @@ export class EdgeClient {
   }
 
   /** Sends one request frame; resolves with the edge's scores and times, rejects with the edge's error code. */
-  request(fields: RequestFields): Promise<EdgeReply> {
+  request(request: InferenceRequest): Promise<EdgeReply> {
     const requestId = this.takeId();
-    const bytes = encodeFrame({
-      type: 'request',
-      flags: 0,
-      requestId,
-      modelPrefix: this.prefix,
-      exit: fields.exit,
-      partition: fields.partition,
-      dtype: fields.dtype,
-      shape: fields.shape,
-      payload: fields.payload,
-      ...(fields.scale === undefined ? {} : { scale: fields.scale }),
-      ...(fields.zeroPoint === undefined ? {} : { zeroPoint: fields.zeroPoint }),
-    });
-    return this.exchange(requestId, bytes, 'result').then(({ frame, bytesDown, elapsedMs }) => {
-      const scores = new Float32Array(frame.payload.byteLength / 4);
-      new Uint8Array(scores.buffer).set(frame.payload);
-      return {
-        scores,
-        shape: [...frame.shape],
-        timing: frame.timing ?? { queueMs: 0, decodeMs: 0, computeMs: 0 },
-        elapsedMs,
-        bytesUp: bytes.byteLength,
-        bytesDown,
-      };
-    });
+    const bytes = encodeFrame(requestFrame(request, { requestId, modelPrefix: this.prefix }));
+    return this.exchange(requestId, bytes, 'result').then(({ frame, bytesDown, elapsedMs }) => ({
+      ...resultOf(frame),
+      elapsedMs,
+      bytesUp: bytes.byteLength,
+      bytesDown,
+    }));
   }
 
   /** An idle probe of `payloadBytes` filler bytes; resolves with its round trip. */

@@ -64,6 +64,14 @@ export type {
   TraceSummary,
   TracesAnswer,
 } from './http';
+export {
+  type InferenceRequest,
+  type InferenceResult,
+  requestFrame,
+  requestOf,
+  resultFrame,
+  resultOf,
+} from './inference';
 export { err, ok, type Result } from './result';
 export {
   decodeTensor,
@@ -75,5 +83,4 @@ export {
   int8Params,
   type QuantParams,
   quantizeInt8,
-  type TensorView,
 } from './tensor-codec';

@@ -18,23 +18,16 @@
 import { ProtocolError } from './errors';
 import { DTYPE_BYTES, type DType, elementCount, type TensorDType } from './frame';
 
-/** A tensor's payload with what is needed to read it back; spreads into a Frame. */
+/** A tensor's payload with what is needed to read it back; spreads into a Frame or a request. */
 export interface EncodedTensor {
   dtype: DType;
+  /** Including the batch dimension. */
   shape: readonly number[];
+  /** The bytes, little-endian. */
   payload: Uint8Array;
-  /** int8 only. */
+  /** int8 only: value = scale x (q - zeroPoint). */
   scale?: number;
-  /** int8 only. */
-  zeroPoint?: number;
-}
-
-/** What decodeTensor reads: a decoded Frame fits. */
-export interface TensorView {
-  dtype: DType;
-  shape: readonly number[];
-  payload: Uint8Array;
-  scale?: number;
+  /** int8 only, -128..127. */
   zeroPoint?: number;
 }
 
@@ -235,7 +228,7 @@ export function encodeTensor(
  * length is not the shape's element count times the dtype size, and
  * EDGENT_ERR_TENSOR_BAD_QUANT for int8 without a usable scale and zero point.
  */
-export function decodeTensor(tensor: TensorView): Float32Array {
+export function decodeTensor(tensor: EncodedTensor): Float32Array {
   const { dtype, shape, payload } = tensor;
   if (dtype === 'jpeg') {
     throw new ProtocolError(

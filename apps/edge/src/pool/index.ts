@@ -1,6 +1,6 @@
+export type { PoolRequest } from './messages.js';
 export {
   InferencePool,
-  type InferenceRequest,
   type PoolHealth,
   type TaskCounts,
   type WorkerStats,

@@ -8,34 +8,20 @@ import {
   type Shape,
   tf,
 } from '@edgent/model/node';
-import { DTYPE_CODES, type DType, decodeTensor, elementCount } from '@edgent/protocol';
+import {
+  DTYPE_CODES,
+  decodeTensor,
+  elementCount,
+  type InferenceRequest,
+  type InferenceResult,
+} from '@edgent/protocol';
 import { EdgeError } from '../errors.js';
-
-/** A tensor as it arrives, and where on which exit path it enters. */
-export interface SliceInput {
-  exit: number;
-  partition: number;
-  dtype: DType;
-  /** Including the batch dimension. */
-  shape: readonly number[];
-  scale?: number;
-  zeroPoint?: number;
-  payload: Uint8Array;
-}
-
-/** The exit's scores for a {@link SliceInput}, with the time each step took. */
-export interface SliceOutput {
-  scores: Float32Array;
-  shape: number[];
-  decodeMs: number;
-  computeMs: number;
-}
 
 /**
  * Checks exit, partition, dtype and shape against the model's exit paths. Throws an EdgeError
  * whose message names the value received and the valid ones.
  */
-function checkInput(modelId: string, paths: readonly ExitPath[], input: SliceInput): void {
+function checkInput(modelId: string, paths: readonly ExitPath[], input: InferenceRequest): void {
   const { exit, partition, dtype, shape } = input;
   const path = Number.isInteger(exit) ? paths[exit] : undefined;
   if (path === undefined) {
@@ -88,14 +74,16 @@ function checkInput(modelId: string, paths: readonly ExitPath[], input: SliceInp
 
 /**
  * Runs layers [partition, end) of the exit path on the decoded payload and reads the scores
- * back. Frees every tensor it makes, also when it throws. `now` is a millisecond clock.
+ * back. Frees every tensor it makes, also when it throws. `now` is a millisecond clock;
+ * `queueMs` is how long the request waited for this worker, reported with the result.
  */
 export function runInput(
   model: MultiExitModel,
   paths: readonly ExitPath[],
-  input: SliceInput,
+  input: InferenceRequest,
   now: () => number,
-): SliceOutput {
+  queueMs: number,
+): InferenceResult {
   checkInput(model.spec.id, paths, input);
   const end = (paths[input.exit] as ExitPath).layers.length;
   const t0 = now();
@@ -123,14 +111,18 @@ export function runInput(
   }
   try {
     const scores = (y.dataSync() as Float32Array).slice();
-    return { scores, shape: [...y.shape], decodeMs: t1 - t0, computeMs: now() - t1 };
+    return {
+      scores,
+      shape: [...y.shape],
+      timing: { queueMs, decodeMs: t1 - t0, computeMs: now() - t1 },
+    };
   } finally {
     y.dispose();
   }
 }
 
 /** The RGB bytes of a JPEG input, checked against the frame's dims. */
-function jpegBytes(input: SliceInput): Uint8Array {
+function jpegBytes(input: InferenceRequest): Uint8Array {
   const [, height = 0, width = 0] = input.shape;
   let decoded: { rgb: Uint8Array; width: number; height: number };
   try {

@@ -1,6 +1,6 @@
 // What the pool and its worker threads send each other. Everything here is structured-cloned.
 import type { ModelSpec } from '@edgent/model';
-import type { DType } from '@edgent/protocol';
+import type { InferenceRequest, InferenceResult } from '@edgent/protocol';
 
 /** Which tfjs backend a worker runs: 'auto' tries tfjs-node, then falls back to wasm. */
 export type BackendChoice = 'auto' | 'wasm' | 'cpu';
@@ -14,30 +14,19 @@ export interface PoolWorkerData {
   nextIndex: Int32Array;
 }
 
-/** One request for the edge: run layers [partition, end) of exit `exit` on the payload. */
-export interface InferenceRequest {
+/** One request for the pool: the wire's request, on a model the pool holds. */
+export type PoolRequest = InferenceRequest & {
   /** The model's id; default the pool's default model. */
   model?: string;
-  exit: number;
-  partition: number;
-  dtype: DType;
-  /** Including the batch dimension. */
-  shape: number[];
-  /** int8 only. */
-  scale?: number;
-  /** int8 only. */
-  zeroPoint?: number;
-  /** The frame payload bytes as received; run() copies them, the caller keeps its buffer. */
-  payload: Uint8Array;
-}
+};
 
 /** One request as a worker receives it: its payload in a buffer of its own, transferred. */
-export interface PoolTask extends InferenceRequest {
+export type PoolTask = PoolRequest & {
   /** `performance.timeOrigin + performance.now()` in the pool when run() was called. */
   submittedAt: number;
   /** Present when the caller can abort: a shared int32, see {@link TaskState}. */
   state?: Int32Array;
-}
+};
 
 /** Values of {@link PoolTask.state}; the pool and the worker change it with compareExchange. */
 export const TaskState = { waiting: 0, started: 1, cancelled: 2 } as const;
@@ -61,11 +50,7 @@ export type TaskOutcome =
   | ({
       kind: 'done';
       worker: number;
-      scores: Float32Array;
-      shape: number[];
-      startedAt: number;
-      decodeMs: number;
-      computeMs: number;
+      result: InferenceResult;
     } & WorkerMemory)
   | ({
       kind: 'failed';

@@ -1,35 +1,25 @@
 import type { ModelManifest } from '@edgent/model';
+import type { InferenceResult } from '@edgent/protocol';
 import { Piscina } from 'piscina';
 import { EdgeError } from '../errors.js';
 import { toEdgeError } from './codes.js';
 import {
-  type InferenceRequest,
   isWorkerReport,
+  type PoolRequest,
   type PoolTask,
   type PoolWorkerData,
   type TaskOutcome,
   TaskState,
 } from './messages.js';
 
-export type { InferenceRequest };
-
 import { loadModelDir } from './model-dir.js';
 import { type PoolOptions, resolvePoolOptions } from './options.js';
 
-/** The exit's scores for one request, and where the time went. */
-export interface InferenceResult {
-  /** The exit's class scores (logits), row-major [batch, classes]. */
-  scores: Float32Array;
-  shape: number[];
-  /** From run() to a worker starting it. */
-  queueMs: number;
-  /** Payload to tensor, in the worker. */
-  decodeMs: number;
-  /** The slice [partition, end) and reading the scores back, in the worker. */
-  computeMs: number;
+/** The exit's scores for one request, where the time went, and the worker that ran it. */
+type PoolResult = InferenceResult & {
   /** Index of the worker that ran it. */
   worker: number;
-}
+};
 
 /** What one worker thread has done; `tensors` staying at `tensorsAtStart` means nothing leaked. */
 export interface WorkerStats {
@@ -204,7 +194,7 @@ export class InferencePool {
    * EDGENT_ERR_ABORTED when `signal` fires first (a request already running finishes in its
    * worker, its result unused; one still waiting is skipped).
    */
-  async run(request: InferenceRequest, signal?: AbortSignal): Promise<InferenceResult> {
+  async run(request: PoolRequest, signal?: AbortSignal): Promise<PoolResult> {
     const submittedAt = now();
     if (this.#closing) throw closedError();
     if (signal?.aborted) throw abortedError(signal);
@@ -214,17 +204,11 @@ export class InferencePool {
         `all ${this.workers} inference workers are busy and ${this.queueDepth} requests wait, the most allowed (maxQueue ${this.#maxQueue}); retry later`,
       );
     }
-    const { model, exit, partition, dtype, shape, scale, zeroPoint } = request;
     const payload = new Uint8Array(request.payload); // a buffer of its own, moved to the worker
     const state = signal ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
     const task: PoolTask = {
-      ...(model === undefined ? {} : { model }),
-      exit,
-      partition,
-      dtype,
-      shape: Array.isArray(shape) ? [...shape] : shape, // the caller may reuse its array
-      scale,
-      zeroPoint,
+      ...request,
+      shape: [...request.shape], // the caller may reuse its array
       payload,
       submittedAt,
       state,
@@ -246,9 +230,7 @@ export class InferencePool {
     }
     if (outcome.kind === 'failed') throw toEdgeError(outcome.code, outcome.message);
     if (outcome.kind === 'skipped') throw abortedError(signal);
-    const { scores, shape: scoresShape, startedAt, decodeMs, computeMs, worker } = outcome;
-    const queueMs = Math.max(0, startedAt - submittedAt);
-    return { scores, shape: scoresShape, queueMs, decodeMs, computeMs, worker };
+    return { ...outcome.result, worker: outcome.worker };
   }
 
   /** Requests waiting for a worker, not yet started. */

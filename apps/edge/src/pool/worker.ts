@@ -75,11 +75,13 @@ export default function handle(task: PoolTask): TaskOutcome | ReturnType<typeof 
     return { kind: 'failed', worker, ...memory(), ...failure };
   }
   try {
-    const out = runInput(served.model, served.paths, task, now);
-    const outcome: TaskOutcome = { kind: 'done', worker, startedAt, ...out, ...memory() };
+    // Both clocks are timeOrigin + now(), comparable across the pool's threads.
+    const queueMs = Math.max(0, startedAt - task.submittedAt);
+    const result = runInput(served.model, served.paths, task, now, queueMs);
+    const outcome: TaskOutcome = { kind: 'done', worker, result, ...memory() };
     return move({
       get [transferableSymbol]() {
-        return [out.scores.buffer];
+        return [result.scores.buffer];
       },
       get [valueSymbol]() {
         return outcome;
