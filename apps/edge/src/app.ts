@@ -1,8 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { constants as zlib } from 'node:zlib';
-import { type ModelManifest, parseManifest } from '@edgent/model';
 import {
   type AddressesAnswer,
   HEADER_BYTES,
@@ -23,6 +20,7 @@ import { installErrorHandler } from './error-handler.js';
 import { EdgeError } from './errors.js';
 import { listTraces, summariseTraces } from './link/traces.js';
 import { createMetrics } from './metrics.js';
+import { readModelFolders } from './model-folders.js';
 import { type EdgeOptions, resolveOptions } from './options.js';
 import { InferencePool } from './pool/index.js';
 import { ProfileStore } from './profile-store.js';
@@ -99,8 +97,9 @@ const contentSecurityPolicy = {
 export async function buildApp(options: EdgeOptions = {}): Promise<FastifyInstance> {
   const resolved = resolveOptions(options);
   const { webRoot, modelDir, logger } = resolved;
-  // Each folder once (options resolved them), the default first.
-  const models = await readCatalog([...new Set([modelDir, ...resolved.moreModelDirs])]);
+  // Each folder read once, here (options resolved them), the default first; the catalog, the
+  // profile stores and the pool all use what was read.
+  const models = await readModelFolders([...new Set([modelDir, ...resolved.moreModelDirs])]);
   const app = Fastify({
     logger:
       logger === false
@@ -144,7 +143,7 @@ export async function buildApp(options: EdgeOptions = {}): Promise<FastifyInstan
   const profileStores = new Map<string, ProfileStore>();
   for (const [i, m] of models.entries()) {
     const store = new ProfileStore({
-      modelDir: m.dir,
+      model: m.model ?? m.error,
       cacheDir: resolved.cacheDir,
       ...(i === 0 && resolved.profileFile ? { profileFile: resolved.profileFile } : {}),
       log: (msg, data) => app.log.info({ model: m.id, ...data }, msg),
@@ -183,9 +182,11 @@ export async function buildApp(options: EdgeOptions = {}): Promise<FastifyInstan
   metrics.setSources({ inFlight: () => connections.inFlight });
 
   if (resolved.workers > 0) {
+    // The workers need every model: a folder that could not be read stops the start here.
+    const unreadable = models.find((m) => m.error);
+    if (unreadable?.error) throw unreadable.error;
     const pool = await InferencePool.start({
-      modelDir,
-      moreModelDirs: resolved.moreModelDirs,
+      models: models.flatMap((m) => (m.model ? [m.model] : [])),
       workers: resolved.workers,
       backend: resolved.backend,
     });
@@ -281,17 +282,18 @@ export async function buildApp(options: EdgeOptions = {}): Promise<FastifyInstan
     // Nothing to list when the default model cannot be read: say why.
     const first = models[0];
     if (first?.error) throw first.error;
-    const ok = models.filter((m): m is CatalogEntry & { manifest: ModelManifest } => !!m.manifest);
     const answer: ModelsAnswer = {
       default: defaultId,
-      models: ok.map(({ manifest: m }) => ({
-        id: m.id,
-        hash: m.hash,
-        input: m.architecture.input,
-        exits: m.architecture.exits.length,
-        accuracy: m.evaluation?.exits.map((e) => e.accuracy) ?? [],
-        files: `/models/${m.id}/`,
-      })),
+      models: models
+        .flatMap((f) => (f.model ? [f.model.manifest] : []))
+        .map((m) => ({
+          id: m.id,
+          hash: m.hash,
+          input: m.architecture.input,
+          exits: m.architecture.exits.length,
+          accuracy: m.evaluation?.exits.map((e) => e.accuracy) ?? [],
+          files: `/models/${m.id}/`,
+        })),
     };
     return answer;
   });
@@ -303,8 +305,8 @@ export async function buildApp(options: EdgeOptions = {}): Promise<FastifyInstan
         `this edge serves no model ${JSON.stringify(request.params.id)}; it serves ${models.map((m) => m.id).join(', ')}`,
       );
     }
-    if (entry.manifest) return entry.manifest;
-    throw entry.error as EdgeError;
+    if (entry.model) return entry.model.manifest;
+    throw entry.error;
   });
 
   // Each model's files, for devices that run its head (manifest.json, weights.bin, profiles/),
@@ -352,40 +354,6 @@ const requestSerializers = {
     url: req.url === undefined ? undefined : redactUrl(req.url),
   }),
 };
-
-/** One served model folder: its manifest, or why it has none. */
-interface CatalogEntry {
-  dir: string;
-  /** The model's id; undefined when its manifest cannot be read. */
-  id: string | undefined;
-  manifest?: ModelManifest;
-  error?: EdgeError;
-}
-
-/** Reads each model folder's manifest once (the pool checks the weights when it starts). */
-async function readCatalog(dirs: string[]): Promise<CatalogEntry[]> {
-  return Promise.all(
-    dirs.map(async (dir): Promise<CatalogEntry> => {
-      const manifestPath = join(dir, 'manifest.json');
-      let text: string;
-      try {
-        text = await readFile(manifestPath, 'utf8');
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-        const missing = `no model manifest at ${manifestPath}; train or copy a model into ${dir}`;
-        return { dir, id: undefined, error: new EdgeError('EDGENT_ERR_NO_MODEL', missing) };
-      }
-      try {
-        const manifest = parseManifest(JSON.parse(text), `model manifest ${manifestPath}`);
-        return { dir, id: manifest.id, manifest };
-      } catch (error) {
-        const why = error instanceof SyntaxError ? `is not valid JSON: ${error.message}` : '';
-        const bad = why ? `model manifest ${manifestPath} ${why}` : (error as Error).message;
-        return { dir, id: undefined, error: new EdgeError('EDGENT_ERR_BAD_MANIFEST', bad) };
-      }
-    }),
-  );
-}
 
 const placeholder = `<!doctype html>
 <html lang="en">

@@ -7,7 +7,7 @@ import type { WireCode } from '@edgent/protocol';
  *   EdgeError                      base class, `code` + message
  *   ├── EDGENT_ERR_BAD_OPTION      buildApp() received an option it cannot use
  *   ├── EDGENT_ERR_NO_MODEL        no manifest.json in the model folder
- *   ├── EDGENT_ERR_BAD_MANIFEST    manifest.json is there but is not JSON
+ *   ├── EDGENT_ERR_BAD_MANIFEST    manifest.json is there but is not JSON, or not a manifest
  *   ├── inference pool (pool/): InferencePool.start() and run()
  *   │   ├── EDGENT_ERR_BUSY            maxQueue requests already wait for the busy workers
  *   │   ├── EDGENT_ERR_CLOSED          the pool is closed or closing

@@ -2,14 +2,18 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { type DeviceProfile, parseManifest, profileSchema } from '@edgent/model';
+import { type DeviceProfile, profileSchema } from '@edgent/model';
 import { EdgeError, type EdgeErrorCode } from './errors.js';
+import type { LoadedModel } from './model-folders.js';
 import type { FromProfileWorker, ProfileJob } from './profile-worker.js';
 
 /** Options of {@link ProfileStore}. */
 export interface ProfileStoreOptions {
-  /** The model to profile (manifest.json + weights.bin). */
-  modelDir: string;
+  /**
+   * The model to profile, as the edge read its folder (`readModelFolders`), or why that folder
+   * could not be read (then every call rejects with that error).
+   */
+  model: LoadedModel | EdgeError;
   /** The cached profile lives at `<cacheDir>/edge-profile-<first 16 hex of model hash>.json`. */
   cacheDir: string;
   /**
@@ -50,14 +54,14 @@ interface ModelId {
  * a profile it stays served, also while {@link ProfileStore.refresh} re-profiles.
  *
  * @example
- * const store = new ProfileStore({ modelDir, cacheDir: '.cache' });
+ * const store = new ProfileStore({ model: await loadModelDir(dir), cacheDir: '.cache' });
  * const profile = await store.get(); // seconds the first time, then from the cache
  */
 export class ProfileStore {
-  readonly #modelDir: string;
+  readonly #model: LoadedModel | EdgeError;
   readonly #cacheDir: string;
   readonly #profileFile: string | undefined;
-  readonly #job: Omit<ProfileJob, 'modelDir'>;
+  readonly #settings: ProfileJob['settings'];
   readonly #log: (msg: string, data?: object) => void;
 
   #profile: DeviceProfile | undefined;
@@ -77,11 +81,11 @@ export class ProfileStore {
   #closed = false;
 
   constructor(options: ProfileStoreOptions) {
-    this.#modelDir = resolve(options.modelDir);
+    this.#model = options.model;
     this.#cacheDir = resolve(options.cacheDir);
     this.#profileFile =
       options.profileFile === undefined ? undefined : resolve(options.profileFile);
-    this.#job = {
+    this.#settings = {
       perKind: options.settings?.perKind ?? 24,
       warmup: options.settings?.warmup ?? 2,
       runs: options.settings?.runs ?? 15,
@@ -234,29 +238,10 @@ export class ProfileStore {
     return profile;
   }
 
+  /** The id and hash of the model, or the error its folder gave. */
   async #readModel(): Promise<ModelId> {
-    const path = join(this.#modelDir, 'manifest.json');
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-      throw new EdgeError(
-        'EDGENT_ERR_NO_MODEL',
-        `no model manifest at ${path}; cannot profile the edge without a model`,
-      );
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (e) {
-      throw new EdgeError(
-        'EDGENT_ERR_BAD_MANIFEST',
-        `model manifest ${path} is not valid JSON: ${(e as Error).message}`,
-      );
-    }
-    const manifest = parseManifest(json, `model manifest ${path}`);
-    return { id: manifest.id, hash: manifest.hash };
+    if (this.#model instanceof EdgeError) throw this.#model;
+    return { id: this.#model.manifest.id, hash: this.#model.manifest.hash };
   }
 
   #cachePath(model: ModelId): string {
@@ -293,7 +278,7 @@ export class ProfileStore {
 
   async #profileAndCache(): Promise<DeviceProfile> {
     const model = await this.#readModel();
-    this.#log('profiling the edge in a worker thread', { modelDir: this.#modelDir, ...this.#job });
+    this.#log('profiling the edge in a worker thread', { model: model.id, ...this.#settings });
     const profile = await this.#profileInWorker();
     const path = this.#cachePath({ ...model, hash: profile.model.hash ?? model.hash });
     try {
@@ -310,7 +295,13 @@ export class ProfileStore {
 
   #profileInWorker(): Promise<DeviceProfile> {
     if (this.#closed) return Promise.reject(stopped());
-    const job: ProfileJob = { modelDir: this.#modelDir, ...this.#job };
+    const { manifest, weights } = this.#model as LoadedModel; // #readModel checked it
+    const job: ProfileJob = {
+      spec: manifest.architecture,
+      weights,
+      hash: manifest.hash,
+      settings: this.#settings,
+    };
     const worker = new Worker(new URL('./profile-worker-entry.mjs', import.meta.url), {
       workerData: job,
     });
@@ -326,7 +317,7 @@ export class ProfileStore {
         else resolve(outcome);
       };
       const failed = (why: string) =>
-        new EdgeError('EDGENT_ERR_PROFILE_FAILED', `profiling ${this.#modelDir} failed: ${why}`);
+        new EdgeError('EDGENT_ERR_PROFILE_FAILED', `profiling ${manifest.id} failed: ${why}`);
       worker.on('message', (m: FromProfileWorker) => {
         if (m.type === 'progress') {
           this.#progress = { phase: m.phase, done: m.done, total: m.total };

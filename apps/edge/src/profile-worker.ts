@@ -4,18 +4,19 @@ import {
   type DeviceProfile,
   describeMachine,
   disposeModel,
+  type ModelSpec,
   modelFromWeights,
   profileDevice,
-  readModelDir,
   useBackend,
 } from '@edgent/model/node';
 
 /** What the store asks the worker to profile (its `workerData`). */
 export interface ProfileJob {
-  modelDir: string;
-  perKind: number;
-  warmup: number;
-  runs: number;
+  /** The model as the edge read it (structured-cloned into the worker). */
+  spec: ModelSpec;
+  weights: Map<string, Float32Array>;
+  hash: string;
+  settings: { perKind: number; warmup: number; runs: number };
 }
 
 /** Messages from the worker: progress rounds, then one profile or one error. */
@@ -31,19 +32,18 @@ const send = (m: FromProfileWorker) => port.postMessage(m);
 
 try {
   await useBackend('wasm');
-  const { manifest, weights } = await readModelDir(job.modelDir);
-  const model = modelFromWeights(manifest.architecture, weights);
+  const model = modelFromWeights(job.spec, job.weights);
   const m = describeMachine();
   try {
     const profile = await profileDevice(model, {
       backend: 'wasm',
       device: `${m.cpu}, ${m.cores} cores, Node ${m.node} (${m.platform})`,
-      perKind: job.perKind,
+      perKind: job.settings.perKind,
       seed: 1,
-      warmup: job.warmup,
-      runs: job.runs,
+      warmup: job.settings.warmup,
+      runs: job.settings.runs,
       now: () => performance.now(),
-      modelHash: manifest.hash,
+      modelHash: job.hash,
       onPhase: (phase, done, total) => send({ type: 'progress', phase, done, total }),
     });
     send({ type: 'done', profile });

@@ -1,7 +1,14 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { tinyMultiExit } from '@edgent/model';
+import {
+  encodeWeights,
+  initialWeights,
+  type ModelManifest,
+  seededRng,
+  tinyMultiExit,
+} from '@edgent/model';
+import { writeModelDir } from '@edgent/model/node';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp, EdgeError, version } from '../src/index.js';
@@ -28,15 +35,14 @@ async function build(): Promise<FastifyInstance> {
   return app;
 }
 
-/** A manifest as edgent train writes one, with `extra` (no weights are read to serve it). */
-const tinyManifest = (extra: Record<string, unknown>) => ({
-  format: 'edgent-model/1',
-  id: 'tiny',
-  hash: `sha256:${'ab'.repeat(32)}`,
-  architecture: tinyMultiExit(),
-  weightsManifest: [],
-  ...extra,
-});
+/** Writes a tiny model into the model folder as edgent train does, its manifest with `extra`. */
+async function writeTinyModel(extra: Record<string, unknown>): Promise<ModelManifest> {
+  const spec = { ...tinyMultiExit(), id: 'tiny' };
+  const { manifest, bytes } = await encodeWeights(spec, initialWeights(spec, seededRng(1)));
+  const full = { ...manifest, ...extra };
+  await writeModelDir(modelDir, full, bytes);
+  return full;
+}
 
 describe('buildApp', () => {
   it('reports health with the package version', async () => {
@@ -52,10 +58,9 @@ describe('buildApp', () => {
     expect(missing.json()).toMatchObject({ code: 'EDGENT_ERR_NO_MODEL' });
     expect(missing.json().message).toContain(join(modelDir, 'manifest.json'));
 
-    const manifest = tinyManifest({
+    const manifest = await writeTinyModel({
       evaluation: { exits: [0.5, 0.75].map((accuracy, exit) => ({ exit, accuracy })) },
     });
-    await writeFile(join(modelDir, 'manifest.json'), JSON.stringify(manifest));
     await app?.close();
     const server = await build();
     const list = await server.inject({ method: 'GET', url: '/api/models' });
@@ -64,7 +69,7 @@ describe('buildApp', () => {
       models: [
         {
           id: 'tiny',
-          hash: `sha256:${'ab'.repeat(32)}`,
+          hash: manifest.hash,
           input: [12, 12, 1],
           exits: 2,
           accuracy: [0.5, 0.75],
@@ -79,6 +84,30 @@ describe('buildApp', () => {
     expect(other.json().message).toBe('this edge serves no model "other"; it serves tiny');
     const file = await server.inject({ method: 'GET', url: '/models/tiny/manifest.json' });
     expect(file.json()).toEqual(manifest);
+  });
+
+  it('reads each model folder once, at start: the catalog and the pool keep what was read', async () => {
+    const manifest = await writeTinyModel({});
+    app = await buildApp({ modelDir, webRoot, logger: false, workers: 1, backend: 'cpu' });
+    // The folder goes away after start: nothing the edge serves reads it again.
+    await rm(join(modelDir, 'manifest.json'));
+    await rm(join(modelDir, 'weights.bin'));
+    const list = await app.inject({ method: 'GET', url: '/api/models' });
+    expect(list.json()).toMatchObject({ default: 'tiny', models: [{ hash: manifest.hash }] });
+    const one = await app.inject({ method: 'GET', url: '/api/models/tiny' });
+    expect(one.json()).toEqual(manifest);
+    expect(app.edgent.pool?.models.map((m) => m.hash)).toEqual([manifest.hash]);
+    // The profile store starts profiling on the model it was given (no manifest to read again).
+    await expect(app.edgent.profiles.available()).resolves.toBeUndefined();
+    expect(app.edgent.profiles.status.state).toBe('profiling');
+  });
+
+  it('refuses to start workers on a folder whose weights do not match its manifest', async () => {
+    await writeTinyModel({});
+    await writeFile(join(modelDir, 'weights.bin'), new Uint8Array(8));
+    await expect(
+      buildApp({ modelDir, webRoot, logger: false, workers: 1, backend: 'cpu' }),
+    ).rejects.toMatchObject({ code: 'EDGENT_ERR_BAD_WEIGHTS' });
   });
 
   it('answers a manifest that is not JSON with 500 EDGENT_ERR_BAD_MANIFEST', async () => {
@@ -217,8 +246,7 @@ describe('weight on the wire', () => {
   });
 
   it('compresses API answers over 1 KiB on the fly', async () => {
-    const manifest = tinyManifest({ training: { padding: 'y'.repeat(5000) } });
-    await writeFile(join(modelDir, 'manifest.json'), JSON.stringify(manifest));
+    const manifest = await writeTinyModel({ training: { padding: 'y'.repeat(5000) } });
     const res = await (await build()).inject({
       method: 'GET',
       url: '/api/models/tiny',

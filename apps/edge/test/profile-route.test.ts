@@ -15,6 +15,8 @@ import { writeModelDir } from '@edgent/model/node';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { installErrorHandler } from '../src/error-handler.js';
+import type { EdgeError } from '../src/errors.js';
+import { type LoadedModel, loadModelDir, readModelFolders } from '../src/model-folders.js';
 import {
   type ProfileStatus,
   ProfileStore,
@@ -43,9 +45,21 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** The shipped model as the edge reads it. */
+let shipped: LoadedModel;
+beforeAll(async () => {
+  shipped = await loadModelDir(shippedModelDir);
+});
+
+/** What the edge read from a folder: its model, or why it has none. */
+async function modelIn(folder: string): Promise<LoadedModel | EdgeError> {
+  const [read] = await readModelFolders([folder]);
+  return read?.model ?? (read?.error as EdgeError);
+}
+
 function storeOf(options: Partial<ProfileStoreOptions>): ProfileStore {
   return new ProfileStore({
-    modelDir: shippedModelDir,
+    model: shipped,
     cacheDir,
     log: (msg, data) => logs.push({ msg, ...(data ? { data } : {}) }),
     ...options,
@@ -114,19 +128,12 @@ describe('edge profile from a file or the cache (no profiling)', () => {
   });
 
   it('refuses a profile file for another model id with 500 EDGENT_ERR_BAD_PROFILE', async () => {
-    const other = join(dir, 'other-model');
-    await mkdir(other);
-    await writeFile(
-      join(other, 'manifest.json'),
-      JSON.stringify({
-        format: 'edgent-model/1',
-        id: 'other',
-        hash: `sha256:${'ab'.repeat(32)}`,
-        architecture: tinyMultiExit(),
-        weightsManifest: [],
-      }),
-    );
-    const app = await serve(storeOf({ modelDir: other, profileFile: shippedProfile }));
+    const other: LoadedModel = {
+      dir: join(dir, 'other-model'),
+      manifest: { ...shipped.manifest, id: 'other', hash: `sha256:${'ab'.repeat(32)}` },
+      weights: shipped.weights,
+    };
+    const app = await serve(storeOf({ model: other, profileFile: shippedProfile }));
     const res = await app.inject({ method: 'GET', url: '/api/profile' });
     expect(res.statusCode).toBe(500);
     expect(res.json()).toEqual({
@@ -151,7 +158,7 @@ describe('edge profile from a file or the cache (no profiling)', () => {
   });
 
   it('answers 404 EDGENT_ERR_NO_MODEL when the model folder has no manifest', async () => {
-    const app = await serve(storeOf({ modelDir: join(dir, 'empty') }));
+    const app = await serve(storeOf({ model: await modelIn(join(dir, 'empty')) }));
     const res = await app.inject({ method: 'GET', url: '/api/profile' });
     expect(res.statusCode).toBe(404);
     expect(res.json()).toMatchObject({ statusCode: 404, code: 'EDGENT_ERR_NO_MODEL' });
@@ -192,13 +199,13 @@ describe('edge profile measured in a worker thread (tiny model)', () => {
   });
 
   // perKind 8, not 4: with 4, a quarter held out leaves too few dense samples to fit.
-  const tinyStore = () =>
-    storeOf({ modelDir: tinyDir, settings: { perKind: 8, warmup: 0, runs: 2 } });
+  const tinyStore = async () =>
+    storeOf({ model: await modelIn(tinyDir), settings: { perKind: 8, warmup: 0, runs: 2 } });
 
   it("ignores another model's cached profile, and closing stops the worker", async () => {
     await mkdir(cacheDir);
     await copyFile(shippedProfile, join(cacheDir, tinyCache));
-    const store = tinyStore();
+    const store = await tinyStore();
     expect(await store.available()).toBeUndefined();
     expect(logs).toContainEqual({
       msg: 'ignoring cached edge profile; profiling',
@@ -221,7 +228,7 @@ describe('edge profile measured in a worker thread (tiny model)', () => {
     await mkdir(cacheDir);
     const cachePath = join(cacheDir, tinyCache);
     await writeFile(cachePath, '{"format": "edgent-profile/2", "mod');
-    const app = await serve(tinyStore());
+    const app = await serve(await tinyStore());
 
     // Two requests at once share one run; a refresh meanwhile starts no second one.
     const first = await Promise.all([
@@ -259,7 +266,7 @@ describe('edge profile measured in a worker thread (tiny model)', () => {
     expect(await readdir(cacheDir)).toEqual([tinyCache]);
 
     // A new store on the same folders starts from the cache.
-    const restarted = await serve(tinyStore());
+    const restarted = await serve(await tinyStore());
     const fromCache = await restarted.inject({ method: 'GET', url: '/api/profile' });
     expect(fromCache.statusCode).toBe(200);
     expect((fromCache.json() as DeviceProfile).createdAt).toBe(profile.createdAt);

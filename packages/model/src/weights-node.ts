@@ -4,14 +4,18 @@ import { EdgentError } from './errors';
 import { parseManifest } from './schemas';
 import { decodeWeights, MANIFEST_FILE, type ModelManifest, WEIGHTS_FILE } from './weights';
 
-/** Reads and checks `<dir>/manifest.json` and its weights file. */
+/**
+ * Reads and checks `<dir>/manifest.json` and its weights file. Throws EDGENT_ERR_BAD_MANIFEST for a
+ * manifest that is not JSON or not a manifest, EDGENT_ERR_BAD_WEIGHTS for a missing file or
+ * weights that do not fit, EDGENT_ERR_HASH_MISMATCH for changed bytes.
+ */
 export async function readModelDir(
   dir: string,
 ): Promise<{ manifest: ModelManifest; weights: Map<string, Float32Array> }> {
   const manifestPath = join(dir, MANIFEST_FILE);
-  let manifest: ModelManifest;
+  let text: string;
   try {
-    manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as ModelManifest;
+    text = await readFile(manifestPath, 'utf8');
   } catch (e) {
     throw new EdgentError(
       'EDGENT_ERR_BAD_WEIGHTS',
@@ -19,7 +23,17 @@ export async function readModelDir(
       { cause: e },
     );
   }
-  manifest = parseManifest(manifest, manifestPath);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new EdgentError(
+      'EDGENT_ERR_BAD_MANIFEST',
+      `model manifest ${manifestPath} is not valid JSON: ${(e as Error).message}`,
+      { cause: e },
+    );
+  }
+  const manifest: ModelManifest = parseManifest(json, `model manifest ${manifestPath}`);
   const weightsPath = join(dir, manifest.weightsManifest[0]?.paths[0] ?? WEIGHTS_FILE);
   let bytes: Uint8Array;
   try {

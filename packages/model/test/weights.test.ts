@@ -84,7 +84,10 @@ describe('weights in the tfjs format', () => {
       message: expect.stringContaining(join(dir, 'manifest.json')),
     });
     await writeFile(join(dir, 'manifest.json'), '{not json');
-    await expect(readModelDir(dir)).rejects.toMatchObject({ code: 'EDGENT_ERR_BAD_WEIGHTS' });
+    await expect(readModelDir(dir)).rejects.toMatchObject({
+      code: 'EDGENT_ERR_BAD_MANIFEST',
+      message: expect.stringContaining('is not valid JSON'),
+    });
   });
 });
 

@@ -1,14 +1,20 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { EdgeError } from '../errors.js';
+import type { LoadedModel } from '../model-folders.js';
 import type { BackendChoice } from './messages.js';
 
-/** Options of {@link InferencePool.start}. Only `modelDir` is required. */
+/** Options of {@link InferencePool.start}. Only `modelDir`, or `models`, is required. */
 export interface PoolOptions {
   /** Folder of the (default) model: `manifest.json` and its weights. */
-  modelDir: string;
+  modelDir?: string;
   /** Folders of further models the workers also hold; a request names its model by id. */
   moreModelDirs?: readonly string[];
+  /**
+   * The models already read (`readModelFolders`), the default first, instead of `modelDir` and
+   * `moreModelDirs`: the edge reads each folder once and hands the pool what it read.
+   */
+  models?: readonly LoadedModel[];
   /** Worker threads; default: os.availableParallelism(). */
   workers?: number;
   /** Requests waiting beyond the busy workers before run() rejects with EDGENT_ERR_BUSY; default 256. */
@@ -24,8 +30,10 @@ export interface PoolOptions {
 
 /** {@link PoolOptions} checked, with defaults filled in and the folder made absolute. */
 export interface ResolvedPoolOptions {
-  /** Every model folder, the default first, each once. */
+  /** Every model folder, the default first, each once (empty when `models` was given). */
   modelDirs: string[];
+  /** The models given already read, if they were. */
+  models?: readonly LoadedModel[];
   workers: number;
   maxQueue: number;
   tasksPerWorker: number;
@@ -35,6 +43,7 @@ export interface ResolvedPoolOptions {
 const allowedKeys = [
   'modelDir',
   'moreModelDirs',
+  'models',
   'workers',
   'maxQueue',
   'tasksPerWorker',
@@ -48,7 +57,7 @@ const backends: readonly BackendChoice[] = ['auto', 'wasm', 'cpu'];
  */
 export function resolvePoolOptions(options: PoolOptions): ResolvedPoolOptions {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw badOption('options', options, 'an object with at least modelDir');
+    throw badOption('options', options, 'an object with at least modelDir or models');
   }
   for (const key of Object.keys(options)) {
     if (!(allowedKeys as readonly string[]).includes(key)) {
@@ -59,8 +68,20 @@ export function resolvePoolOptions(options: PoolOptions): ResolvedPoolOptions {
       );
     }
   }
-  const { modelDir, moreModelDirs = [], workers, maxQueue, tasksPerWorker, backend } = options;
-  if (typeof modelDir !== 'string' || modelDir.trim() === '') {
+  const {
+    modelDir,
+    moreModelDirs = [],
+    models,
+    workers,
+    maxQueue,
+    tasksPerWorker,
+    backend,
+  } = options;
+  if (models !== undefined) {
+    if (!Array.isArray(models) || models.length === 0 || modelDir !== undefined) {
+      throw badOption('models', models, 'a non-empty array of models read, without modelDir');
+    }
+  } else if (typeof modelDir !== 'string' || modelDir.trim() === '') {
     throw badOption('modelDir', modelDir, 'a path to a model folder (a non-empty string)');
   }
   if (!Array.isArray(moreModelDirs) || moreModelDirs.some((d) => typeof d !== 'string' || !d)) {
@@ -82,7 +103,11 @@ export function resolvePoolOptions(options: PoolOptions): ResolvedPoolOptions {
     throw badOption('backend', backend, `one of ${backends.map((b) => `'${b}'`).join(', ')}`);
   }
   return {
-    modelDirs: [...new Set([modelDir, ...moreModelDirs].map((d) => resolve(d)))],
+    modelDirs:
+      modelDir === undefined
+        ? []
+        : [...new Set([modelDir, ...moreModelDirs].map((d) => resolve(d)))],
+    ...(models === undefined ? {} : { models }),
     workers: workers ?? availableParallelism(),
     maxQueue: maxQueue ?? 256,
     tasksPerWorker: tasksPerWorker ?? 2,

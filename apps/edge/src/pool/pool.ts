@@ -2,6 +2,7 @@ import type { ModelManifest } from '@edgent/model';
 import type { InferenceResult } from '@edgent/protocol';
 import { Piscina } from 'piscina';
 import { EdgeError } from '../errors.js';
+import { loadModelDir } from '../model-folders.js';
 import { toEdgeError } from './codes.js';
 import {
   isWorkerReport,
@@ -11,8 +12,6 @@ import {
   type TaskOutcome,
   TaskState,
 } from './messages.js';
-
-import { loadModelDir } from './model-dir.js';
 import { type PoolOptions, resolvePoolOptions } from './options.js';
 
 /** The exit's scores for one request, where the time went, and the worker that ran it. */
@@ -125,14 +124,18 @@ export class InferencePool {
    * EDGENT_ERR_WORKER_FAILED, and leaves no thread behind.
    */
   static async start(options: PoolOptions): Promise<InferencePool> {
-    const { modelDirs, workers, maxQueue, tasksPerWorker, backend } = resolvePoolOptions(options);
-    const loaded = await Promise.all(modelDirs.map((dir) => loadModelDir(dir)));
+    const { modelDirs, models, workers, maxQueue, tasksPerWorker, backend } =
+      resolvePoolOptions(options);
+    const loaded = models ?? (await Promise.all(modelDirs.map((dir) => loadModelDir(dir))));
     const ids = loaded.map((m) => m.manifest.id);
     const twice = ids.find((id, i) => ids.indexOf(id) !== i);
     if (twice !== undefined) {
       throw new EdgeError(
         'EDGENT_ERR_BAD_OPTION',
-        `two model folders hold model ${twice} (${modelDirs.filter((_, i) => ids[i] === twice).join(', ')}); serve each model once`,
+        `two model folders hold model ${twice} (${loaded
+          .filter((_, i) => ids[i] === twice)
+          .map((m) => m.dir)
+          .join(', ')}); serve each model once`,
       );
     }
     const workerData: PoolWorkerData = {
