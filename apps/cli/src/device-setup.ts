@@ -153,6 +153,7 @@ export async function openDevice(flags: DeviceSetup): Promise<OpenDevice> {
 /**
  * The edge's addresses for `--edge`, given as http(s)://host[:port] or ws(s)://…/ws: its http(s)
  * origin (for GET /api/profile) and its WebSocket URL (a bare host gets /ws).
+ * @internal Exported for its unit tests only (knip --production allows it).
  */
 export function edgeUrls(edge: string): { http: string; socket: string } {
   let url: URL;

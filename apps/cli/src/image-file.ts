@@ -49,7 +49,7 @@ interface Rgba {
 }
 
 /** Node's WebAssembly, which this project's TypeScript libs do not declare. */
-export const wasm = (
+const wasm = (
   globalThis as unknown as { WebAssembly: { compile(bytes: Uint8Array): Promise<unknown> } }
 ).WebAssembly;
 

@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { loadFashionMnist } from '@edgent/model/node';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { wasm } from '../src/image-file';
 import { type EdgeProcess, startEdge } from './edge-process';
 import { runCli } from './run-cli';
 
@@ -15,6 +14,10 @@ async function encodeWebp(png: PNG): Promise<Uint8Array> {
   const require = createRequire(import.meta.url);
   const bytes = readFileSync(require.resolve('@jsquash/webp/codec/enc/webp_enc.wasm'));
   const { default: encode, init } = await import('@jsquash/webp/encode.js');
+  // Node's WebAssembly, which this project's TypeScript libs do not declare.
+  const wasm = (
+    globalThis as unknown as { WebAssembly: { compile(b: Uint8Array): Promise<unknown> } }
+  ).WebAssembly;
   await init((await wasm.compile(bytes)) as never);
   const data = new Uint8ClampedArray(png.data.buffer, png.data.byteOffset, png.data.byteLength);
   const image = { data, width: png.width, height: png.height, colorSpace: 'srgb' };

@@ -46,7 +46,10 @@ import type { WireCode } from '@edgent/protocol';
  */
 export type EdgeErrorCode = WireCode | (typeof EDGE_LOCAL_CODES)[number];
 
-/** The edge's codes that never leave its process (start-up, and aborts it handles itself). */
+/**
+ * The edge's codes that never leave its process (start-up, and aborts it handles itself).
+ * @internal Exported for its unit tests only (knip --production allows it).
+ */
 export const EDGE_LOCAL_CODES = [
   'EDGENT_ERR_BAD_OPTION',
   'EDGENT_ERR_ABORTED',

@@ -3,7 +3,7 @@ import type { PoolHealth, TaskCounts, WorkerStats } from './pool/index.js';
 import type { RequestRecord } from './session.js';
 
 /** One finished co-inference request, as {@link EdgeMetrics.observeRequest} records it. */
-export type RequestObservation = RequestRecord;
+type RequestObservation = RequestRecord;
 
 /** The edge's Prometheus metrics, on a registry of its own (never prom-client's global one). */
 export interface EdgeMetrics {

@@ -47,7 +47,10 @@ export function defaultAllowedHosts(): string[] {
   return [...hosts];
 }
 
-/** The host name of a `Host` header or an origin's host part, without port or IPv6 brackets. */
+/**
+ * The host name of a `Host` header or an origin's host part, without port or IPv6 brackets.
+ * @internal Exported for its unit tests only (knip --production allows it).
+ */
 export function hostNameOf(host: string): string {
   const h = host.trim().toLowerCase();
   if (h.startsWith('[')) return h.slice(1, h.indexOf(']') >>> 0);
@@ -55,7 +58,10 @@ export function hostNameOf(host: string): string {
   return colon >= 0 && h.indexOf(':') === colon ? h.slice(0, colon) : h;
 }
 
-/** Whether `host` (a Host header) names a host of `policy`. */
+/**
+ * Whether `host` (a Host header) names a host of `policy`.
+ * @internal Exported for its unit tests only (knip --production allows it).
+ */
 export function hostAllowed(host: string | undefined, policy: AccessPolicy): boolean {
   if (policy.allowedHosts.includes('*')) return true;
   if (host === undefined) return true; // HTTP/1.0 without Host: no browser sends that

@@ -35,7 +35,7 @@ import {
  */
 
 /** What the session asks the inference pool to run: the frame's request, on the hello's model. */
-export type InferenceJob = InferenceRequest & {
+type InferenceJob = InferenceRequest & {
   /** The id of the model the session's hello chose. */
   model: string;
 };

@@ -148,7 +148,10 @@ function badFile(option: string, path: string, why: string): EdgeError {
   return new EdgeError('EDGENT_ERR_BAD_OPTION', `option ${option}: ${path} ${why}`);
 }
 
-/** Names in the certificate's subjectAltName: `DNS:a, IP Address:1.2.3.4`. */
+/**
+ * Names in the certificate's subjectAltName: `DNS:a, IP Address:1.2.3.4`.
+ * @internal Exported for its unit tests only (knip --production allows it).
+ */
 export function certificateNames(x509: X509Certificate): string[] {
   return (x509.subjectAltName ?? '')
     .split(',')

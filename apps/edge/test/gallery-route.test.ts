@@ -8,11 +8,12 @@ import {
   loadFashionMnist,
   TEST_COMPOSITION,
 } from '@edgent/model/node';
+import type { GalleryAnswer } from '@edgent/protocol';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { installErrorHandler } from '../src/error-handler.js';
 import { buildApp } from '../src/index.js';
-import { type GalleryBody, galleryRoutes } from '../src/routes/gallery.js';
+import { galleryRoutes } from '../src/routes/gallery.js';
 
 const apps: FastifyInstance[] = [];
 const haveData = existsSync(join(FASHION_MNIST_DIR, 't10k-images-idx3-ubyte.gz'));
@@ -35,7 +36,7 @@ describe('GET /api/gallery', () => {
     apps.push(app);
     const res = await app.inject({ method: 'GET', url: '/api/gallery' });
     expect(res.statusCode).toBe(200);
-    const body = res.json<GalleryBody>();
+    const body = res.json<GalleryAnswer>();
     expect(body.items).toHaveLength(24);
     expect(body.classes).toEqual(FASHION_MNIST_CLASSES);
     const ds = loadFashionMnist({ split: 'test', limit: 3 });
@@ -54,9 +55,9 @@ describe('GET /api/gallery', () => {
     async () => {
       const app = await serve();
       const five = await app.inject({ method: 'GET', url: '/api/gallery?n=5' });
-      expect(five.json<GalleryBody>().items.map((x) => x.index)).toEqual([0, 1, 2, 3, 4]);
+      expect(five.json<GalleryAnswer>().items.map((x) => x.index)).toEqual([0, 1, 2, 3, 4]);
       const hundred = await app.inject({ method: 'GET', url: '/api/gallery?n=100' });
-      expect(hundred.json<GalleryBody>().items).toHaveLength(100);
+      expect(hundred.json<GalleryAnswer>().items).toHaveLength(100);
       for (const n of ['0', '101', '2.5', 'many']) {
         const bad = await app.inject({ method: 'GET', url: `/api/gallery?n=${n}` });
         expect(bad.statusCode).toBe(400);
@@ -71,7 +72,7 @@ describe('GET /api/gallery', () => {
     async () => {
       const app = await serve();
       const res = await app.inject({ method: 'GET', url: '/api/gallery?n=3&frames=composed' });
-      const body = res.json<GalleryBody>();
+      const body = res.json<GalleryAnswer>();
       expect(body).toMatchObject({
         dataset: 'fashion-mnist-composed',
         width: 64,

@@ -1,6 +1,9 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createMetrics, type EdgeMetrics, type RequestObservation } from '../src/metrics.js';
+import { createMetrics, type EdgeMetrics } from '../src/metrics.js';
+
+type RequestObservation = Parameters<EdgeMetrics['observeRequest']>[0];
+
 import { metricsRoutes } from '../src/routes/metrics.js';
 
 const apps: FastifyInstance[] = [];

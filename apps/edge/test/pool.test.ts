@@ -17,7 +17,9 @@ import { type DType, encodeTensor, type TensorDType } from '@edgent/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EdgeError } from '../src/errors.js';
 import { defaultModelDir } from '../src/paths.js';
-import { InferencePool, type PoolRequest } from '../src/pool/index.js';
+import { InferencePool } from '../src/pool/index.js';
+
+type PoolRequest = Parameters<InferencePool['run']>[0];
 
 const BATCH = 3;
 let model: MultiExitModel;

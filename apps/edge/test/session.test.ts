@@ -15,12 +15,9 @@ import {
   readErrorFrame,
 } from '@edgent/protocol';
 import { describe, expect, it } from 'vitest';
-import {
-  type InferenceJob,
-  openSession,
-  type RequestRecord,
-  type SessionDeps,
-} from '../src/session.js';
+import { openSession, type RequestRecord, type SessionDeps } from '../src/session.js';
+
+type InferenceJob = Parameters<SessionDeps['infer']>[0];
 
 const model = { id: 'tiny', hash: `sha256:${'ab'.repeat(32)}` };
 const prefix = modelPrefixOf(model.hash);

@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { topClasses } from '../src/session/engine-helpers';
 import type { AnswerRecord } from '../src/session/state';
-import { CSV_COLUMNS, logToCsv, logToJson, summarise } from '../src/session/summary';
+import { logToCsv, logToJson, summarise } from '../src/session/summary';
+
+/** The CSV header, column by column: a change to it breaks the files people keep. */
+const PARTS = ['device', 'upload', 'edge', 'download', 'total'];
+const CSV_COLUMNS = [
+  ...'request,t_s,source,name,label,class,confidence,true_label,correct,exit,partition'.split(','),
+  ...'online,deadline_ms,met,feasible,bandwidth_bps'.split(','),
+  ...PARTS.map((p) => `predicted_${p}_ms`),
+  ...PARTS.map((p) => `measured_${p}_ms`),
+];
 
 const parts = { device: 1, upload: 2, edge: 3, download: 0.5, total: 6.5 };
 function record(patch: Partial<AnswerRecord>): AnswerRecord {

@@ -2,11 +2,11 @@ import type { NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type NodeBackend, tf, useBackend } from '../src/backend';
 import {
-  conv2DBackpropFilterConfig,
   conv2DBackpropInputConfig,
   registerWasmTrainingKernels,
   stockConv2DBackpropInputConfig,
 } from '../src/kernels';
+import { conv2DBackpropFilterConfig } from '../src/kernels/conv2d-backprop-filter';
 import { randomValues, runKernelOn, size } from './kernel-helpers';
 
 type Shape4 = [number, number, number, number];

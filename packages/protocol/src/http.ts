@@ -46,3 +46,25 @@ export interface ModelsAnswer {
   default: string;
   models: ModelSummary[];
 }
+
+/** One test image as `GET /api/gallery` sends it. */
+export interface GalleryItem {
+  index: number;
+  /** True class index. */
+  label: number;
+  className: string;
+  /** height x width x channels uint8 pixels, row-major, base64. */
+  pixels: string;
+}
+
+/** The body of `GET /api/gallery`. */
+export interface GalleryAnswer {
+  /** Fashion-MNIST's 28x28 grey images, or colour frames composed from them (`?frames=composed`). */
+  dataset: 'fashion-mnist' | 'fashion-mnist-composed';
+  split: 'test';
+  width: number;
+  height: number;
+  channels: number;
+  classes: readonly string[];
+  items: GalleryItem[];
+}

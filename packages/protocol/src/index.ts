@@ -59,6 +59,8 @@ export {
 } from './frame';
 export type {
   AddressesAnswer,
+  GalleryAnswer,
+  GalleryItem,
   ModelSummary,
   ModelsAnswer,
   TraceSummary,

@@ -6,7 +6,10 @@
 import type { Channel, ChannelMessage } from '@edgent/protocol';
 import type { LinkEmulator } from './emulator.js';
 
-/** The bytes a message occupies on the link: its length, or a string's UTF-8 length. */
+/**
+ * The bytes a message occupies on the link: its length, or a string's UTF-8 length.
+ * @internal Exported for its unit tests only (knip --production allows it).
+ */
 export function messageBytes(message: ChannelMessage): number {
   return typeof message === 'string' ? Buffer.byteLength(message, 'utf8') : message.byteLength;
 }

@@ -1,4 +1,3 @@
-export type { PoolRequest } from './messages.js';
 export {
   InferencePool,
   type PoolHealth,

@@ -7,34 +7,13 @@ import {
   loadFashionMnist,
   TEST_COMPOSITION,
 } from '@edgent/model/node';
+import type { GalleryAnswer, GalleryItem } from '@edgent/protocol';
 import type { FastifyPluginAsync } from 'fastify';
 
 /** Largest `n` of `GET /api/gallery`. */
 const GALLERY_MAX = 100;
 /** `n` when the query does not say. */
 const GALLERY_DEFAULT = 24;
-
-/** One test image as the page receives it. */
-interface GalleryItem {
-  index: number;
-  /** True class index. */
-  label: number;
-  className: string;
-  /** height x width x channels uint8 pixels, row-major, base64. */
-  pixels: string;
-}
-
-/** The body of `GET /api/gallery`. */
-export interface GalleryBody {
-  /** Fashion-MNIST's 28x28 grey images, or colour frames composed from them (`?frames=composed`). */
-  dataset: 'fashion-mnist' | 'fashion-mnist-composed';
-  split: 'test';
-  width: number;
-  height: number;
-  channels: number;
-  classes: readonly string[];
-  items: GalleryItem[];
-}
 
 /** Options of {@link galleryRoutes}. */
 export interface GalleryOptions {
@@ -112,7 +91,7 @@ export function galleryRoutes(options: GalleryOptions = {}): FastifyPluginAsync 
           );
         }
         const size = frames === 'composed' ? TEST_COMPOSITION.size : 28;
-        const body: GalleryBody = {
+        const body: GalleryAnswer = {
           dataset: frames === 'composed' ? 'fashion-mnist-composed' : 'fashion-mnist',
           split: 'test',
           width: size,

@@ -1,4 +1,4 @@
-import type { ModelSummary, ModelsAnswer, TraceSummary } from '@edgent/protocol';
+import type { GalleryAnswer, ModelSummary, ModelsAnswer, TraceSummary } from '@edgent/protocol';
 import { base64ToBytes } from '../image/pixels';
 
 export type { TraceSummary };
@@ -121,8 +121,6 @@ export async function fetchGallery(
     `/api/gallery?n=${n}${frames === 'composed' ? '&frames=composed' : ''}`,
   );
   if (!res.ok) throw await failure(res, 'GET /api/gallery');
-  const body = (await res.json()) as {
-    items: { index: number; label: number; className: string; pixels: string }[];
-  };
+  const body = (await res.json()) as GalleryAnswer;
   return body.items.map((x) => ({ ...x, pixels: base64ToBytes(x.pixels) }));
 }

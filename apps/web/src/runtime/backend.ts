@@ -16,6 +16,7 @@ export type BackendName = 'wasm' | 'webgpu' | 'webgl' | 'cpu';
  * read-back outweighs the arithmetic, so WASM (SIMD, threads when
  * cross-origin isolated) answers fastest on the machines measured; WebGPU
  * before WebGL, and the plain JavaScript cpu backend last.
+ * @internal Exported for its unit tests only (knip --production allows it).
  */
 export const BACKEND_PRIORITY: readonly BackendName[] = Object.freeze([
   'wasm',

@@ -41,7 +41,10 @@ export interface StorageLike {
 
 const PREFIX = 'edgent/device-profile/v1';
 
-/** The storage key of the profile of `backend` (slowed `slowdown` times) for the model with `modelHash`. */
+/**
+ * The storage key of the profile of `backend` (slowed `slowdown` times) for the model with `modelHash`.
+ * @internal Exported for its unit tests only (knip --production allows it).
+ */
 export function profileKey(backend: string, modelHash: string, slowdown = 1): string {
   return `${PREFIX}/${backend}${slowdown === 1 ? '' : `-x${slowdown}`}/${modelHash}`;
 }

@@ -14,6 +14,7 @@ export type PageProfileSettings = Pick<
   'perKind' | 'seed' | 'warmup' | 'runs' | 'minSampleMs'
 >;
 
+/** @internal Exported for its unit tests only (knip --production allows it). */
 export const PAGE_PROFILE: Readonly<PageProfileSettings> = Object.freeze({
   perKind: 8,
   seed: 1,
@@ -26,6 +27,7 @@ export const PAGE_PROFILE: Readonly<PageProfileSettings> = Object.freeze({
  * The GPU backends, software-emulated in headless Chromium here, take
  * 91 s (WebGL) and over 4 minutes (WebGPU) with PAGE_PROFILE: they get 1
  * warm-up and the fastest of 5 rounds.
+ * @internal Exported for its unit tests only (knip --production allows it).
  */
 export const GPU_PROFILE: Readonly<PageProfileSettings> = Object.freeze({
   ...PAGE_PROFILE,

@@ -15,7 +15,10 @@ import threadedSource from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-
 const PREFIX = 'var WasmBackendModuleThreadedSimd =';
 const SUFFIX = "if (typeof exports === 'object'";
 
-/** The factory expression of the module's source: between its `var ... =` and its export lines. */
+/**
+ * The factory expression of the module's source: between its `var ... =` and its export lines.
+ * @internal Exported for its unit tests only (knip --production allows it).
+ */
 export function factoryExpression(source: string): string {
   const start = source.indexOf(PREFIX);
   const end = source.indexOf(SUFFIX, start);

@@ -30,7 +30,7 @@ export interface HistoryEvent {
 }
 
 /** Points kept per series. */
-export const HISTORY_LIMIT = 300;
+const HISTORY_LIMIT = 300;
 
 export const EMPTY_HISTORY: History = Object.freeze({
   bandwidth: { t: [], mbps: [] },

@@ -59,7 +59,7 @@ export function summarise(log: readonly AnswerRecord[]): SessionSummary {
 const PARTS = ['device', 'upload', 'edge', 'download', 'total'] as const;
 
 /** The CSV columns, in order. */
-export const CSV_COLUMNS: readonly string[] = [
+const CSV_COLUMNS: readonly string[] = [
   'request',
   't_s',
   'source',

@@ -39,7 +39,7 @@ export interface LoadOptions {
 
 const SPLITS: readonly DatasetSplit[] = ['train', 'test'];
 
-/** Validates `split` and `limit`, naming the value received. @internal */
+/** Validates `split` and `limit`, naming the value received. */
 export function checkOptions(options: LoadOptions, dir: string): void {
   if (!SPLITS.includes(options.split)) {
     throw new DatasetError(
@@ -58,7 +58,7 @@ export function checkOptions(options: LoadOptions, dir: string): void {
   }
 }
 
-/** Throws a MISSING error unless `dir` is an existing folder. @internal */
+/** Throws a MISSING error unless `dir` is an existing folder. */
 export function requireDir(dir: string, hint: string): void {
   let isDir: boolean;
   try {
@@ -74,7 +74,7 @@ export function requireDir(dir: string, hint: string): void {
   if (!isDir) throw new DatasetError('EDGENT_ERR_DATASET_MISSING', dir, `is not a folder${hint}`);
 }
 
-/** Throws BAD_LABEL naming the first label that is not below `classes`. @internal */
+/** Throws BAD_LABEL naming the first label that is not below `classes`. */
 export function checkLabels(labels: Uint8Array, classes: number, file: string): void {
   const i = labels.findIndex((label) => label >= classes);
   if (i >= 0) {

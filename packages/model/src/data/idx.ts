@@ -168,7 +168,7 @@ export function readIdxFile(path: string): IdxArray {
   return parseIdx(readDatasetFile(path), path);
 }
 
-/** Reads a whole file, turning "not found" into a {@link DatasetError}. @internal */
+/** Reads a whole file, turning "not found" into a {@link DatasetError}. */
 export function readDatasetFile(path: string, hint = ''): Uint8Array {
   try {
     return readFileSync(path);

@@ -5,7 +5,6 @@ import { conv2DBackpropInputConfig } from './conv2d-backprop-input';
 import { maxPoolGradConfig } from './max-pool-grad';
 import { rememberStockKernel } from './wasm-ops';
 
-export { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 export { conv2DBackpropInputConfig, stockConv2DBackpropInputConfig } from './conv2d-backprop-input';
 export { maxPoolGradConfig, stockMaxPoolGradConfig } from './max-pool-grad';
 
