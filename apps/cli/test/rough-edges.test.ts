@@ -4,12 +4,14 @@
  * 1 runtime failure, 2 usage error).
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
 import { runCli } from './run-cli';
 
 const bin = fileURLToPath(new URL('../bin/edgent.js', import.meta.url));
@@ -173,5 +175,41 @@ describe('edgent, tried as a new user would', () => {
       `EDGENT_ERR_UNREACHABLE: cannot get the edge's profile from http://127.0.0.1:${closedPort}`,
     );
     expect(r.code).toBe(1);
+  });
+
+  it('treats a connection the edge closes as a runtime failure too, exit 1', async () => {
+    // An edge that serves its profile, then closes each session at its hello.
+    const profile = await readFile(
+      fileURLToPath(
+        new URL('../../../models/b-alexnet-fmnist/profiles/edge.json', import.meta.url),
+      ),
+    );
+    const server = createHttpServer((req, res) => {
+      res.statusCode = req.url?.startsWith('/api/profile') ? 200 : 404;
+      res.setHeader('content-type', 'application/json');
+      res.end(res.statusCode === 200 ? profile : '{}');
+    });
+    const sockets = new WebSocketServer({ server, path: '/ws' });
+    sockets.on('connection', (ws) => ws.once('message', () => ws.close(1011, 'going')));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const r = await runCli([
+        'device',
+        '--edge',
+        `http://127.0.0.1:${port}`,
+        '--fashion-mnist-test',
+        '3',
+        '--deadline',
+        '1s',
+      ]);
+      expect(r.stderr).toContain(
+        'EDGENT_ERR_CLOSED: the connection to the edge closed (1011: going)',
+      );
+      expect(r.code).toBe(1);
+    } finally {
+      sockets.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
