@@ -96,6 +96,60 @@ describe('edgent CLI', () => {
   });
 });
 
+describe('edgent train on the camera model', () => {
+  it('trains with batch normalisation, checkpoints a folded copy, and ships the folded model', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'edgent-cli-bn-'));
+    const out = join(dir, 'model');
+    const args = [
+      'train',
+      '--model',
+      'b-convnet-camera',
+      '--epochs',
+      '1',
+      '--limit',
+      '64',
+      '--batch-size',
+      '32',
+      '--eval-limit',
+      '20',
+      '--workers',
+      '0',
+      '--out',
+      out,
+      '--checkpoint-dir',
+      join(dir, 'ck'),
+    ];
+    const r = await runCli(args);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/folded for inference in .*epoch-001[/\\]model/);
+    const layers = (m: { architecture: { trunk: { name: string; batchNorm?: boolean }[] } }) =>
+      m.architecture.trunk.filter((l) => l.batchNorm).map((l) => l.name);
+    const checkpoint = JSON.parse(
+      await readFile(join(dir, 'ck', 'epoch-001', 'manifest.json'), 'utf8'),
+    );
+    // The checkpoint keeps the training spec (to resume); its folded copy and the shipped model
+    // are plain convolutions.
+    expect(layers(checkpoint)).toContain('conv1');
+    expect(checkpoint.weightsManifest[0].weights.map((w: { name: string }) => w.name)).toContain(
+      'conv1/gamma',
+    );
+    const folded = JSON.parse(
+      await readFile(join(dir, 'ck', 'epoch-001', 'model', 'manifest.json'), 'utf8'),
+    );
+    const shipped = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8'));
+    for (const m of [folded, shipped]) {
+      expect(layers(m)).toEqual([]);
+      expect(JSON.stringify(m.weightsManifest)).not.toContain('gamma');
+    }
+    expect(shipped.training.batchNorm).toEqual({
+      folded: true,
+      statisticsFromTrainingExamples: 64,
+    });
+    const check = await runCli(['eval', '--model-dir', out, '--limit', '20', '--check']);
+    expect(check.code, check.stderr).toBe(0);
+  }, 300_000);
+});
+
 describe('edgent eval on a model of colour frames', () => {
   it('measures it on the composed test frames, with JPEG sizes, bytes per cut and int8 at the bottleneck, and records them', async () => {
     const { encodeWeights, initialWeights, seededRng, tinyMultiExit, writeModelDir } = await import(

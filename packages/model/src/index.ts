@@ -1,5 +1,12 @@
 // Browser-safe entry: the model as data, running slices, weights I/O over fetch.
 
+export {
+  type BatchNormStats,
+  batchNormStats,
+  foldBatchNorm,
+  hasBatchNorm,
+  withBatchNorm,
+} from './batch-norm';
 export { FASHION_MNIST_CLASSES } from './classes';
 export * from './device-profile';
 export { EdgentError } from './errors';

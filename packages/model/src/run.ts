@@ -26,7 +26,15 @@ export interface RunOptions {
    */
   training?: boolean;
   rng?: Rng;
+  /**
+   * Called with the batch mean and variance each batch-normalised convolution used (per filter),
+   * for `batchNormStats`; the tensors are the caller's to keep or drop within its tidy.
+   */
+  onMoments?: (layer: string, mean: tf.Tensor, variance: tf.Tensor) => void;
 }
+
+/** Added to the variance before its square root, as Keras does. */
+export const BATCH_NORM_EPSILON = 1e-3;
 
 function weight(model: MultiExitModel, name: string): tf.Tensor {
   const w = model.weights.get(name);
@@ -53,7 +61,9 @@ export function applyLayer(
         layer.stride,
         layer.padding,
       );
-      const out = tf.add(y, weight(model, `${layer.name}/bias`));
+      const out = layer.batchNorm
+        ? batchNorm(model, layer.name, y, opts)
+        : tf.add(y, weight(model, `${layer.name}/bias`));
       // A bottleneck is trained through the int8 form it crosses the link in.
       return opts.training && layer.bottleneck ? fakeInt8(out) : out;
     }
@@ -86,6 +96,17 @@ export function applyLayer(
       return tf.add(y, weight(model, `${layer.name}/bias`));
     }
   }
+}
+
+/**
+ * Batch normalisation with the batch's own statistics (a training spec has no population
+ * statistics: they are folded in when training ends, see `foldBatchNorm`).
+ */
+function batchNorm(model: MultiExitModel, name: string, y: tf.Tensor, opts: RunOptions): tf.Tensor {
+  const { mean, variance } = tf.moments(y, [0, 1, 2]);
+  opts.onMoments?.(name, mean, variance);
+  const normalised = tf.mul(tf.sub(y, mean), tf.rsqrt(tf.add(variance, BATCH_NORM_EPSILON)));
+  return tf.add(tf.mul(normalised, weight(model, `${name}/gamma`)), weight(model, `${name}/bias`));
 }
 
 const recordCache = new WeakMap<ModelSpec, LayerRecord[][]>();
@@ -185,7 +206,10 @@ export function runAllExits(
 /** How kernels start: Glorot-uniform, or He-uniform (variance 2 / fan-in, for ReLU stacks). */
 export type InitScheme = 'glorot' | 'he';
 
-/** Uniform kernels (Glorot or He) and zero biases for every weight of `spec`, from a seed. */
+/**
+ * Uniform kernels (Glorot or He), zero biases and unit batch-norm scales for every weight of
+ * `spec`, from a seed.
+ */
 export function initialWeights(
   spec: ModelSpec,
   rng: Rng,
@@ -202,6 +226,8 @@ export function initialWeights(
       const limit =
         scheme === 'he' ? Math.sqrt(6 / fanIn) : Math.sqrt(6 / (fanIn + fanOut * receptive));
       for (let i = 0; i < n; i++) values[i] = (rng() * 2 - 1) * limit;
+    } else if (name.endsWith('/gamma')) {
+      values.fill(1);
     }
     out.set(name, values);
   }

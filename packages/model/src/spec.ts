@@ -23,6 +23,12 @@ export interface Conv2dSpec {
   padding: Padding;
   /** A split-friendly bottleneck: a narrow layer placed so that a cut after it sends little. */
   bottleneck?: boolean;
+  /**
+   * Trained with batch normalisation after the convolution (a `gamma` per filter; the bias is
+   * the shift). Only a training spec has it: `foldBatchNorm` folds it into the kernel and bias
+   * with the population statistics, so a shipped model never runs it.
+   */
+  batchNorm?: boolean;
 }
 export interface ReluSpec {
   kind: 'relu';
@@ -167,6 +173,7 @@ export function weightShapesOf(
     return [
       { name: `${layer.name}/kernel`, shape: [layer.kernel, layer.kernel, cin, layer.filters] },
       { name: `${layer.name}/bias`, shape: [layer.filters] },
+      ...(layer.batchNorm ? [{ name: `${layer.name}/gamma`, shape: [layer.filters] }] : []),
     ];
   }
   if (layer.kind === 'dense') {
