@@ -41,23 +41,7 @@ describe('edgent CLI', () => {
   it('trains a tiny model, records how, and eval --check reproduces it', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'edgent-cli-'));
     const out = join(dir, 'model');
-    const args = [
-      'train',
-      '--model',
-      'tiny',
-      '--epochs',
-      '1',
-      '--limit',
-      '256',
-      '--eval-limit',
-      '200',
-      '--workers',
-      '0',
-      '--out',
-      out,
-      '--checkpoint-dir',
-      join(dir, 'ck'),
-    ];
+    const args = oneEpoch('tiny', dir, { limit: 256, evalLimit: 200 });
     const r = await runCli(args);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/epoch 1\/1 \|=+\| \d+\/\d+ steps \| loss \d/);
@@ -100,25 +84,7 @@ describe('edgent train on the camera model', () => {
   it('trains with batch normalisation, checkpoints a folded copy, and ships the folded model', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'edgent-cli-bn-'));
     const out = join(dir, 'model');
-    const args = [
-      'train',
-      '--model',
-      'b-convnet-camera',
-      '--epochs',
-      '1',
-      '--limit',
-      '64',
-      '--batch-size',
-      '32',
-      '--eval-limit',
-      '20',
-      '--workers',
-      '0',
-      '--out',
-      out,
-      '--checkpoint-dir',
-      join(dir, 'ck'),
-    ];
+    const args = oneEpoch('b-convnet-camera', dir, { limit: 64, evalLimit: 20, batchSize: 32 });
     const r = await runCli(args);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/folded for inference in .*epoch-001[/\\]model/);
@@ -141,6 +107,10 @@ describe('edgent train on the camera model', () => {
       expect(layers(m)).toEqual([]);
       expect(JSON.stringify(m.weightsManifest)).not.toContain('gamma');
     }
+    // The shipped model is the last checkpoint's folded copy.
+    expect(await readFile(join(out, 'weights.bin'))).toEqual(
+      await readFile(join(dir, 'ck', 'epoch-001', 'model', 'weights.bin')),
+    );
     expect(shipped.training.batchNorm).toEqual({
       folded: true,
       statisticsFromTrainingExamples: 64,
@@ -183,3 +153,29 @@ describe('edgent eval on a model of colour frames', () => {
     expect(check.code, check.stderr).toBe(0);
   });
 });
+
+/** `edgent train` arguments for one epoch on `limit` images, without workers, writing under `dir`. */
+function oneEpoch(
+  model: string,
+  dir: string,
+  o: { limit: number; evalLimit: number; batchSize?: number },
+): string[] {
+  return [
+    'train',
+    '--model',
+    model,
+    '--epochs',
+    '1',
+    '--limit',
+    String(o.limit),
+    ...(o.batchSize ? ['--batch-size', String(o.batchSize)] : []),
+    '--eval-limit',
+    String(o.evalLimit),
+    '--workers',
+    '0',
+    '--out',
+    join(dir, 'model'),
+    '--checkpoint-dir',
+    join(dir, 'ck'),
+  ];
+}

@@ -91,15 +91,7 @@ describe('edgent, tried as a new user would', () => {
   });
 
   it('refuses a path in --edge the edge does not serve, before any work, exit 2', async () => {
-    const r = await runCli([
-      'device',
-      '--edge',
-      `http://127.0.0.1:${closedPort}/app`,
-      '--fashion-mnist-test',
-      '1',
-      '--deadline',
-      '1s',
-    ]);
+    const r = await deviceOn(`http://127.0.0.1:${closedPort}/app`);
     expect(r.stderr).toMatch(
       `the edge serves its WebSocket at /ws, not /app; give its origin (http://127.0.0.1:${closedPort}) or its /ws URL`,
     );
@@ -162,15 +154,7 @@ describe('edgent, tried as a new user would', () => {
   });
 
   it('treats an edge that is down as a runtime failure, exit 1', async () => {
-    const r = await runCli([
-      'device',
-      '--edge',
-      `http://127.0.0.1:${closedPort}`,
-      '--fashion-mnist-test',
-      '1',
-      '--deadline',
-      '1s',
-    ]);
+    const r = await deviceOn(`http://127.0.0.1:${closedPort}`);
     expect(r.stderr).toMatch(
       `EDGENT_ERR_UNREACHABLE: cannot get the edge's profile from http://127.0.0.1:${closedPort}`,
     );
@@ -194,15 +178,7 @@ describe('edgent, tried as a new user would', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as { port: number }).port;
     try {
-      const r = await runCli([
-        'device',
-        '--edge',
-        `http://127.0.0.1:${port}`,
-        '--fashion-mnist-test',
-        '3',
-        '--deadline',
-        '1s',
-      ]);
+      const r = await deviceOn(`http://127.0.0.1:${port}`, 3);
       expect(r.stderr).toContain(
         'EDGENT_ERR_CLOSED: the connection to the edge closed (1011: going)',
       );
@@ -213,3 +189,16 @@ describe('edgent, tried as a new user would', () => {
     }
   });
 });
+
+/** `edgent device` against `edge` on `images` Fashion-MNIST test images, deadline 1 s. */
+function deviceOn(edge: string, images = 1) {
+  return runCli([
+    'device',
+    '--edge',
+    edge,
+    '--fashion-mnist-test',
+    String(images),
+    '--deadline',
+    '1s',
+  ]);
+}

@@ -211,19 +211,22 @@ async function runTrain(flags: TrainFlags, argv: string[]): Promise<void> {
   // Training time leaves out pauses (kill -TSTP / -CONT), see PauseClock.
   const clock = new PauseClock();
   const started = clock.now();
+  const hooks = progressHooks(spec, settings, ckptDir, clock, trainSet, flags.limit);
   const result = await train(
     spec,
     initialWeights(spec, seededRng(settings.seed), init),
     trainSet,
     settings,
-    progressHooks(spec, settings, ckptDir, clock, trainSet, flags.limit),
+    hooks,
     resume,
   );
   const trainSeconds =
     (clock.now() - started) / 1000 + (resume ? await priorSeconds(ckptDir, resume.epoch) : 0);
   clock.close();
+  // The last epoch's checkpoint already folded these weights with the same seed.
   const inference = hasBatchNorm(spec)
-    ? foldTrained(spec, result.weights, trainSet, { seed: settings.seed })
+    ? (hooks.foldedAfter(settings.epochs) ??
+      foldTrained(spec, result.weights, trainSet, { seed: settings.seed }))
     : undefined;
   const { manifest, bytes } = await encodeWeights(
     inference?.spec ?? spec,
@@ -266,7 +269,10 @@ function progressHooks(
   let bar: SingleBar | undefined;
   let sums = { loss: 0, acc: spec.exits.map(() => 0), n: 0 };
   let epochStart = clock.now();
+  let lastFold: { epoch: number; inference: FoldedModel } | undefined;
   return {
+    /** The inference model folded at the checkpoint of `epoch`, if this run saved it. */
+    foldedAfter: (epoch: number) => (lastFold?.epoch === epoch ? lastFold.inference : undefined),
     onStep: (r: {
       epoch: number;
       step: number;
@@ -302,7 +308,8 @@ function progressHooks(
     onEpochEnd: async (c: TrainCheckpoint) => {
       // An epoch's time runs from the end of the previous one (start-up included for the first).
       const seconds = (clock.now() - epochStart) / 1000;
-      await saveCheckpoint(ckptDir, spec, settings, c, seconds, trainSet, limit);
+      const inference = await saveCheckpoint(ckptDir, spec, settings, c, seconds, trainSet, limit);
+      lastFold = inference ? { epoch: c.epoch, inference } : undefined;
       epochStart = clock.now();
     },
   };
@@ -325,7 +332,7 @@ async function saveCheckpoint(
   seconds: number,
   trainSet: Dataset,
   limit?: number,
-): Promise<void> {
+): Promise<FoldedModel | undefined> {
   const epochDir = join(dir, `epoch-${String(c.epoch).padStart(3, '0')}`);
   const prev =
     c.epoch > 1
@@ -362,7 +369,10 @@ async function saveCheckpoint(
     `checkpoint: epoch ${c.epoch} saved to ${epochDir} (${seconds.toFixed(0)} s)` +
       `${inference ? `; folded for inference in ${join(epochDir, 'model')}` : ''}\n`,
   );
+  return inference;
 }
+
+type FoldedModel = ReturnType<typeof foldTrained>;
 
 async function readMeta(epochDir: string): Promise<CheckpointMeta | undefined> {
   try {
