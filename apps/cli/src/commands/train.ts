@@ -57,7 +57,7 @@ const MODELS: Record<string, Trainable> = {
     // without it, two architectures stalled at 76-78% on composed frames.
     spec: () => withBatchNorm(bConvNetCamera()),
     // Composed frames are harder than the clean 28x28 images: more epochs than the 28x28 model
-    // and He init for the ReLU stack. An epoch takes about 12 min here with batch normalisation,
+    // and He init for the ReLU stack. An epoch takes 10-13 min here with batch normalisation,
     // so 14 epochs fit the 3 h allowed; the learning rate falls to 0.12x by the last.
     defaults: { epochs: 14, lrDecay: 0.85, init: 'he' },
     data: (fashion, split) =>
