@@ -22,6 +22,12 @@ async function svgOf(spec: TopLevelSpec): Promise<string> {
 }
 
 const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : '–');
+/** A difference of two rates in points, signed, rounded first so that a tie reads 0.0, not -0.0. */
+const signedPoints = (diff: number) => {
+  const points = Math.round(1000 * diff) / 10;
+  if (!Number.isFinite(points)) return '–';
+  return points > 0 ? `+${points.toFixed(1)}` : (points === 0 ? 0 : points).toFixed(1);
+};
 const ms = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : '–');
 
 /** A policy's name as the report reads it. */
@@ -91,20 +97,20 @@ export async function writeReplayReport(dir: string, input: ReplayReportInput): 
     results.policies
       .find((p) => p.name === name)
       ?.deadlines.find((d) => d.deadlineMs === deadlineMs);
-  const verdict = deadlines.map((d) => {
+  const accuracy = (name: ReplayPolicy, deadlineMs: number | 'mean') =>
+    deadlineMs === 'mean'
+      ? deadlines.reduce((sum, d) => sum + (find(name, d)?.effectiveAccuracy ?? Number.NaN), 0) /
+        deadlines.length
+      : (find(name, deadlineMs)?.effectiveAccuracy ?? Number.NaN);
+  const verdict = [...deadlines, 'mean' as const].map((d) => {
     const cells = (['edgent-static', 'edgent-dynamic'] as const).map((e) => {
-      const me = find(e, d)?.effectiveAccuracy ?? Number.NaN;
+      const me = accuracy(e, d);
       const beats = (['device-only', 'edge-only', 'partition-only', 'exit-only'] as const)
-        .map((b) => {
-          const other = find(b, d)?.effectiveAccuracy ?? Number.NaN;
-          const diff = me - other;
-          return `${b} ${diff >= 0 ? '+' : ''}${(100 * diff).toFixed(1)}`;
-        })
+        .map((b) => `${b} ${signedPoints(me - accuracy(b, d))}`)
         .join(', ');
-      const oracle = find('oracle', d)?.effectiveAccuracy ?? Number.NaN;
-      return `${pct(me)} (vs ${beats}; oracle ${(100 * (me - oracle)).toFixed(1)} points)`;
+      return `${pct(me)} (vs ${beats}; oracle ${signedPoints(me - accuracy('oracle', d))} points)`;
     });
-    return `| ${d} ms | ${cells.join(' | ')} |`;
+    return `| ${d === 'mean' ? 'mean over the deadlines' : `${d} ms`} | ${cells.join(' | ')} |`;
   });
   const md = [
     '# Trace-driven replay: Edgent against its baselines',

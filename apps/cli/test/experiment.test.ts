@@ -3,7 +3,7 @@
  * traces (the JSON other tools read, and the report), sweep across device
  * slow-downs, and bad input refused with exit 2.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,6 +74,12 @@ describe('edgent experiment replay', () => {
     ]) {
       expect(existsSync(join(out, f)), f).toBe(true);
     }
+    // The verdict ends with the mean over the deadlines, as the JSON's figures give it.
+    const rates = (json.policies[0]?.deadlines ?? []).map((d) => d.effectiveAccuracy ?? 0);
+    const mean = (100 * rates.reduce((a, b) => a + b, 0)) / rates.length;
+    const report = readFileSync(join(out, 'report.md'), 'utf8');
+    expect(report).toContain(`| mean over the deadlines | ${mean.toFixed(1)}% (vs device-only `);
+    expect(report).not.toMatch(/ -0\.0\b/);
   }, 120_000);
 
   it.each([
