@@ -51,8 +51,8 @@ test('an answer cut at a bottleneck, int8 over a slow link: screenshots on a des
   await edgent.setDeadline(300);
   await edgent.id(T.encoding).selectOption('int8');
   // The cut after the first bottleneck of the deepest exit, pinned from the candidates: a device
-  // slow enough for the planner to choose it takes minutes to profile in the page (see
-  // `edgent device --model b-convnet-camera --device-slowdown 8` for the planner's own choice).
+  // slow enough for the planner to choose it takes minutes to profile in the page (the planner's
+  // own choices on a device slowed x6 are in bench/reports/experiment/sweep-b-convnet-camera).
   const manifest = (await (
     await request.get(`/api/models/${CAMERA_MODEL}`)
   ).json()) as ModelManifest;

@@ -21,7 +21,13 @@ const SLOWDOWN = 16;
 /** Profiling takes about SLOWDOWN times as long; this bounds the wait, not what is asserted. */
 const REPROFILE_TIMEOUT_MS = 300_000;
 const FAST_KBPS = 5000;
-const SLOW_KBPS = 100;
+/**
+ * Slow links to try, fastest first. How slow a link must be before the slowed device beats
+ * sending the image depends on how slow this machine made the device (x16 of a time that swings
+ * 2x): the test takes the fastest at which the page's calibrated profile moves the plan toward the
+ * device with the link 1.5 times faster too.
+ */
+const SLOW_KBPS = [100, 70, 50, 35, 25];
 
 /** The fastest measured device time of `n` answers (gallery images), ms. */
 async function measuredDeviceMs(edgent: EdgentPage, n: number): Promise<number> {
@@ -105,23 +111,24 @@ test(`a device slowed x${SLOWDOWN} measures its head that much slower, and a slo
       calibration = await edgent.calibration();
     },
   });
-  await edgent.setFixedLink(SLOW_KBPS);
-  const slow = await settleAt(edgent, SLOW_KBPS, {
+  const movesTowardDevice = (rateBps: number, rttMs: number) => {
+    const robust = robustPlan(planner, { rateBps, rttMs }, deadlineMs, 'narrow', calibration);
+    return (
+      robust !== undefined &&
+      towardDevice(fast.result.plan, withLayers(side, robust)) &&
+      !samePlan(fast.result.plan, robust)
+    );
+  };
+  const slowKbps =
+    SLOW_KBPS.find(
+      (kbps) =>
+        movesTowardDevice(kbps * 1000, fast.bandwidth.rttMs) &&
+        movesTowardDevice(1.5 * kbps * 1000, fast.bandwidth.rttMs),
+    ) ?? (SLOW_KBPS.at(-1) as number);
+  await edgent.setFixedLink(slowKbps);
+  const slow = await settleAt(edgent, slowKbps, {
     timeout: 120_000,
-    accept: (bw) => {
-      const robust = robustPlan(
-        planner,
-        { rateBps: bw.bps, rttMs: bw.rttMs },
-        deadlineMs,
-        'narrow',
-        calibration,
-      );
-      return (
-        robust !== undefined &&
-        towardDevice(fast.result.plan, withLayers(side, robust)) &&
-        !samePlan(fast.result.plan, robust)
-      );
-    },
+    accept: (bw) => movesTowardDevice(bw.bps, bw.rttMs),
     acceptWhat: 'an estimate at which the planner robustly moves the plan toward the device',
     before: async () => {
       calibration = await edgent.calibration();
@@ -129,7 +136,7 @@ test(`a device slowed x${SLOWDOWN} measures its head that much slower, and a slo
   });
   test.info().annotations.push({
     type: 'plans',
-    description: `x${SLOWDOWN}: ${cut(fast.result.plan)} at ${FAST_KBPS} kbit/s -> ${cut(slow.result.plan)} at ${SLOW_KBPS} kbit/s`,
+    description: `x${SLOWDOWN}: ${cut(fast.result.plan)} at ${FAST_KBPS} kbit/s -> ${cut(slow.result.plan)} at ${slowKbps} kbit/s`,
   });
   expect(
     towardDevice(fast.result.plan, slow.result.plan),
