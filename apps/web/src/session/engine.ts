@@ -440,8 +440,27 @@ export class Engine {
     }
   }
 
+  /** Resolves once the page has started or failed to start. */
+  private startedOrFailed(): Promise<void> {
+    const done = () => this.state.stage === 'ready' || this.state.stage === 'failed';
+    return new Promise((resolve) => {
+      if (done()) return resolve();
+      const listener = () => {
+        if (!done()) return;
+        this.listeners.delete(listener);
+        resolve();
+      };
+      this.listeners.add(listener);
+    });
+  }
+
   private async classifyNow(pixels: Uint8Array): Promise<Classification> {
-    if (!this.session.co) throw new Error('the page is still starting: no model or profile yet');
+    // A tap or an upload while the page starts (the profile can be ready before the edge's is)
+    // waits for the start rather than being dropped.
+    if (!this.session.co) await this.startedOrFailed();
+    if (!this.session.co) {
+      throw new Error(this.state.fatal ?? 'the page is still starting: no model or profile yet');
+    }
     const { deadlineMs, pinned } = this.state.settings;
     // A pinned plan first; else the map's entry for the current segment (dynamic mode), whose
     // samples reach the detector as they are measured; else the planner's choice.
